@@ -24,7 +24,8 @@ export type UnaryOp =
 /**
  * Elementwise binary kernels with broadcasting. Comparisons (`lt`..`ne`) return 1 or 0 in the
  * input dtype. `geluGrad(x, g)` = g * d/dx gelu_tanh(x). `reluGrad(x, g)` = x > 0 ? g : 0.
- * Integer `div` truncates toward zero; integer `pow` is not supported.
+ * Integer `div` truncates toward zero and gives 0 for a zero divisor; integer `pow`, `geluGrad` and
+ * `reluGrad` are not supported.
  */
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min'

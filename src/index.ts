@@ -1,0 +1,41 @@
+/**
+ * storygrad: a TypeScript tensor, autograd and transformer library whose math runs in WGSL
+ * kernels on WebGPU (Node via Dawn, Deno, browsers), with a CPU reference backend.
+ *
+ * ```ts
+ * import * as sg from 'storygrad';
+ * await sg.init({ backend: 'auto' });
+ * const x = sg.randn([4, 3], { seed: 1, requiresGrad: true });
+ * const loss = x.matmul(sg.ones([3, 2])).square().mean();
+ * loss.backward();
+ * console.log(await x.grad!.toArray());
+ * ```
+ * @packageDocumentation
+ */
+export { Tensor } from './tensor.js';
+export type { NestedArray, TensorLike } from './tensor.js';
+export type { DType, BackendDescription } from './backend/backend.js';
+export { init, describe, backendName, shutdown, withBackend, getBackend } from './runtime.js';
+export type { InitOptions } from './runtime.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { tidy, keep, liveTensors } from './memory/scope.js';
+export { memory } from './memory/memory.js';
+export type { MemoryInfo } from './memory/memory.js';
+export {
+  tensor, full, zeros, ones, zerosLike, onesLike, arange, randn, rand, manualSeed,
+} from './ops/creation.js';
+export type { TensorOptions, TensorData, RandomOptions } from './ops/creation.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, neg, abs, square, exp, log, sqrt, rsqrt, reciprocal,
+  tanh, sigmoid, relu, gelu, sin, cos, lt, le, gt, ge, eq, ne, where, cast,
+} from './ops/elementwise.js';
+export { sum, mean, max } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export type { MatmulOptions } from './ops/matmul.js';
+export { reshape, permute, transpose, slice, expand, unsqueeze, squeeze, concat, stack } from './ops/movement.js';
+export { embedding, gather, pickLast } from './ops/indexing.js';
+export { softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout, linear } from './ops/nn.js';
+export type { CrossEntropyOptions, DropoutOptions } from './ops/nn.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
+export * as nn from './nn/index.js';
