@@ -1,0 +1,9 @@
+/**
+ * The command table. A new command is one file in this folder exporting a `Command`, added here;
+ * `main` and `--help` pick it up from this list.
+ */
+import type { Command } from '../args.js';
+import { demo } from './demo.js';
+import { info } from './info.js';
+
+export const COMMANDS: readonly Command[] = [info, demo];
