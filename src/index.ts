@@ -39,3 +39,4 @@ export type { CrossEntropyOptions, DropoutOptions } from './ops/nn.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -68,15 +68,25 @@ export function backendName(): 'cpu' | 'webgpu' {
   return getBackend().name;
 }
 
-/** Runs fn with `backend` as the default backend. */
+/**
+ * Runs fn with `backend` as the default backend. When fn returns a promise the switch lasts until
+ * it settles (do not interleave two async withBackend calls).
+ */
 export function withBackend<T>(backend: Backend<any>, fn: () => T): T {
   const prev = current;
   current = backend;
+  let result: T;
   try {
-    return fn();
-  } finally {
+    result = fn();
+  } catch (e) {
     current = prev;
+    throw e;
   }
+  if (result instanceof Promise) {
+    return result.finally(() => { current = prev; }) as T;
+  }
+  current = prev;
+  return result;
 }
 
 /** Releases every device storygrad created so the process can exit; the CPU backend stays usable. */
