@@ -2,7 +2,6 @@
 // 2.9 needs no --unstable-webgpu flag). Run by scripts/test-all.mjs:
 //   node_modules/.bin/deno test --allow-read --allow-env test/deno/smoke.test.ts
 // A missing navigator.gpu or adapter fails the suite; nothing is skipped.
-// @ts-types is not used: dist/index.d.ts sits next to dist/index.js and Deno picks it up.
 import * as sg from '../../dist/index.js';
 import { smokeChecks } from '../smoke/checks.js';
 

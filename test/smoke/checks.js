@@ -57,6 +57,14 @@ function nest(flat, rows, cols) {
  * @returns {{ name: string, run: () => Promise<void> }[]}
  */
 export function smokeChecks(sg, backend) {
+  // Every check after init() first confirms it runs on the backend under test.
+  const on = (name, run) => ({
+    name,
+    async run() {
+      assert(sg.backendName() === backend, `running on ${sg.backendName()}, expected ${backend} (did init fail?)`);
+      await run();
+    },
+  });
   return [
     {
       name: `init({ backend: '${backend}' })`,
@@ -68,81 +76,71 @@ export function smokeChecks(sg, backend) {
         if (backend === 'webgpu') assert(typeof d.adapter === 'string' && d.adapter.length > 0, 'no adapter name');
       },
     },
-    {
-      name: 'tensor round trip and sum().item()',
-      async run() {
-        const t = sg.tensor([[1, 2, 3], [4, 5, 6]]);
-        assert(shapeOf(t) === '[2,3]', `shape ${shapeOf(t)}`);
-        assertClose(await t.data(), [1, 2, 3, 4, 5, 6], { what: 'data' });
-        const s = t.sum();
-        assertClose([await s.item()], [21], { what: 'sum' });
-        t.dispose();
-        s.dispose();
-      },
-    },
-    ...[[5, 7, 3], [33, 65, 17]].map(([m, k, n]) => ({
-      name: `matmul [${m},${k}] x [${k},${n}] against a JS loop`,
-      async run() {
+    on('tensor round trip and sum().item()', async () => {
+      const t = sg.tensor([[1, 2, 3], [4, 5, 6]]);
+      assert(shapeOf(t) === '[2,3]', `shape ${shapeOf(t)}`);
+      assertClose(await t.data(), [1, 2, 3, 4, 5, 6], { what: 'data' });
+      const s = t.sum();
+      assertClose([await s.item()], [21], { what: 'sum' });
+      t.dispose();
+      s.dispose();
+    }),
+    ...[[5, 7, 3], [33, 65, 17]].map(([m, k, n]) =>
+      on(`matmul [${m},${k}] x [${k},${n}] against a JS loop`, async () => {
         const a = values(m * k, m + 1), b = values(k * n, n + 2);
         const ta = sg.tensor(nest(a, m, k)), tb = sg.tensor(nest(b, k, n));
         const c = ta.matmul(tb);
         assert(shapeOf(c) === JSON.stringify([m, n]), `matmul shape ${shapeOf(c)}`);
         assertClose(await c.data(), matmulRef(a, b, m, k, n), { atol: 1e-5, rtol: 1e-4, what: 'matmul' });
         for (const t of [ta, tb, c]) t.dispose();
-      },
-    })),
-    {
-      name: 'backward: d/dx sum(x*x) = 2x',
-      async run() {
-        const xs = values(12, 7);
-        const x = sg.tensor(Array.from(xs), { requiresGrad: true });
-        const loss = x.mul(x).sum();
-        loss.backward();
-        assert(x.grad, 'x.grad is missing after backward()');
-        assertClose(await x.grad.data(), Array.from(xs, (v) => 2 * v), { atol: 1e-6, rtol: 1e-6, what: 'grad' });
-        for (const t of [x, loss, x.grad]) t.dispose();
-      },
-    },
-    {
-      name: 'backward: mean(tanh(x @ w)) against central differences',
-      async run() {
-        const m = 3, k = 4, n = 2;
-        const xv = values(m * k, 11), wv = values(k * n, 12);
-        const x = sg.tensor(nest(xv, m, k));
-        const f = async (wflat) => {
-          const w = sg.tensor(nest(wflat, k, n));
-          const y = x.matmul(w).tanh().mean();
-          const v = await y.item();
-          w.dispose();
-          y.dispose();
-          return v;
-        };
-        const w = sg.tensor(nest(wv, k, n), { requiresGrad: true });
-        const loss = x.matmul(w).tanh().mean();
-        loss.backward();
-        assert(w.grad, 'w.grad is missing after backward()');
-        const got = await w.grad.data();
-        const eps = 1e-2;
-        const want = [];
-        for (let i = 0; i < wv.length; i++) {
-          const plus = Float32Array.from(wv), minus = Float32Array.from(wv);
-          plus[i] += eps;
-          minus[i] -= eps;
-          want.push(((await f(plus)) - (await f(minus))) / (2 * eps));
+      }),
+    ),
+    on('backward: d/dx sum(x*x) = 2x', async () => {
+      const xs = values(12, 7);
+      const x = sg.tensor(Array.from(xs), { requiresGrad: true });
+      const loss = x.mul(x).sum();
+      loss.backward();
+      assert(x.grad, 'x.grad is missing after backward()');
+      assertClose(await x.grad.data(), Array.from(xs, (v) => 2 * v), { atol: 1e-6, rtol: 1e-6, what: 'grad' });
+      for (const t of [x, loss, x.grad]) t.dispose();
+    }),
+    on('backward: mean(tanh(x @ w)) against central differences', async () => {
+      const m = 3, k = 4, n = 2;
+      const xv = values(m * k, 11), wv = values(k * n, 12);
+      const x = sg.tensor(nest(xv, m, k));
+      const f = async (wflat) => {
+        const w = sg.tensor(nest(wflat, k, n));
+        const y = x.matmul(w).tanh().mean();
+        const v = await y.item();
+        w.dispose();
+        y.dispose();
+        return v;
+      };
+      const w = sg.tensor(nest(wv, k, n), { requiresGrad: true });
+      const loss = x.matmul(w).tanh().mean();
+      loss.backward();
+      assert(w.grad, 'w.grad is missing after backward()');
+      const got = await w.grad.data();
+      const eps = 1e-2;
+      const want = [];
+      for (let i = 0; i < wv.length; i++) {
+        const plus = Float32Array.from(wv), minus = Float32Array.from(wv);
+        plus[i] += eps;
+        minus[i] -= eps;
+        want.push(((await f(plus)) - (await f(minus))) / (2 * eps));
+      }
+      // Also against the exact float64 derivative, to catch a finite-difference fluke.
+      const z = matmulRef(xv, wv, m, k, n);
+      const exact = new Float64Array(k * n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          const d = (1 - Math.tanh(z[i * n + j]) ** 2) / (m * n);
+          for (let p = 0; p < k; p++) exact[p * n + j] += xv[i * k + p] * d;
         }
-        // Also against the exact float64 derivative, to catch a finite-difference fluke.
-        const z = matmulRef(xv, wv, m, k, n);
-        const exact = new Float64Array(k * n);
-        for (let i = 0; i < m; i++)
-          for (let j = 0; j < n; j++) {
-            const d = (1 - Math.tanh(z[i * n + j]) ** 2) / (m * n);
-            for (let p = 0; p < k; p++) exact[p * n + j] += xv[i * k + p] * d;
-          }
-        assertClose(got, exact, { atol: 1e-5, rtol: 1e-3, what: 'dL/dw vs exact' });
-        assertClose(got, want, { atol: 2e-4, rtol: 2e-2, what: 'dL/dw vs finite differences' });
-        for (const t of [x, w, loss, w.grad]) t.dispose();
-      },
-    },
+      assertClose(got, exact, { atol: 1e-5, rtol: 1e-3, what: 'dL/dw vs exact' });
+      assertClose(got, want, { atol: 2e-4, rtol: 2e-2, what: 'dL/dw vs finite differences' });
+      for (const t of [x, w, loss, w.grad]) t.dispose();
+    }),
     {
       name: 'shutdown()',
       async run() {
