@@ -1,0 +1,75 @@
+/**
+ * Command batching: every dispatch is recorded into one pending command encoder (one open compute
+ * pass) and the whole batch is submitted once, on `flush()` (called by read / sync) or
+ * automatically after `maxPending` dispatches. At submit: the staged uniforms are written first
+ * (uniforms.ts), the encoder is submitted, then the buffer pool's epoch ends (pool.ts explains
+ * why buffers freed in an epoch are reusable by uploads only after this point).
+ * Also holds the dispatch-geometry helper for large 1-D index spaces.
+ */
+import type { BufferPool } from './pool.js';
+import type { UniformArena } from './uniforms.js';
+import type { CachedPipeline } from './pipelines.js';
+
+export class CommandBatcher {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pendingCount = 0;
+  /** Total submits so far (tests, stats). */
+  submits = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly pool: BufferPool,
+    private readonly uniforms: UniformArena,
+    readonly maxPending = 1024,
+  ) {}
+
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /** Records one dispatch of `p` with `buffers` bound in the order of p.bindings. */
+  dispatch(p: CachedPipeline, resources: GPUBindingResource[], groups: readonly [number, number, number]): void {
+    const bindGroup = this.device.createBindGroup({
+      layout: p.layout,
+      entries: p.bindings.map(([binding], i) => ({ binding, resource: resources[i]! })),
+    });
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    this.pass.setPipeline(p.pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    if (++this.pendingCount >= this.maxPending) this.flush();
+  }
+
+  /** Submits pending work (no-op when nothing is pending). */
+  flush(): void {
+    if (!this.encoder) return;
+    this.pass?.end();
+    const cmd = this.encoder.finish();
+    this.encoder = null;
+    this.pass = null;
+    this.pendingCount = 0;
+    this.uniforms.upload(this.device.queue);
+    this.device.queue.submit([cmd]);
+    this.submits++;
+    this.pool.endEpoch();
+  }
+}
+
+/**
+ * Workgroup grid for `n` threads in workgroups of `wg`: a 2-D grid when the count exceeds
+ * maxComputeWorkgroupsPerDimension; kernels compute gid.x + gid.y * (num_workgroups.x * wg).
+ */
+export function grid1d(n: number, wg: number, maxPerDim: number): [number, number, number] {
+  const groups = Math.ceil(n / wg);
+  return gridGroups(groups, maxPerDim);
+}
+
+/** Grid of `groups` workgroups laid out as (x, y) with x <= maxPerDim (kernels use flat_group). */
+export function gridGroups(groups: number, maxPerDim: number): [number, number, number] {
+  if (groups <= maxPerDim) return [Math.max(groups, 1), 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  if (y > maxPerDim) throw new Error(`storygrad/webgpu: dispatch of ${groups} workgroups is too large`);
+  return [Math.ceil(groups / y), y, 1];
+}

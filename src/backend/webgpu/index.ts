@@ -1,0 +1,3 @@
+/** Public entry of the WebGPU backend. */
+export { WebGPUBackend, createWebGPUBackend, type GpuStorage } from './webgpu-backend.js';
+export type { AcquireOptions } from './device.js';

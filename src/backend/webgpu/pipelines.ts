@@ -1,0 +1,107 @@
+/**
+ * Pipeline cache. A kernel is (WGSL file, entry point, placeholder substitutions, override
+ * constants); its source is `enable f16;` (when needed) + kernels/common.wgsl + the file with the
+ * placeholders (ELEM, CT, OP, ...) replaced as whole words. Compute pipelines are cached by that
+ * key, bind group layouts by their binding signature, so each distinct kernel compiles once.
+ * Compilation errors are caught with a validation error scope and reported naming the kernel.
+ */
+import { ERR, type DeviceHealth } from './errors.js';
+import { KERNEL_SOURCES } from './kernels.generated.js';
+
+/** How a binding is used: uniform block, read-only storage or read-write storage. */
+export type BindingKind = 'uniform' | 'read' | 'write';
+
+export interface KernelSpec {
+  /** Kernel file name (kernels/<file>.wgsl). */
+  file: string;
+  /** Entry point (default 'main'). */
+  entry?: string;
+  /** Placeholder -> replacement text. */
+  subs?: Record<string, string>;
+  /** Whether any buffer is f16 (adds `enable f16;`). */
+  f16?: boolean;
+  /** Override constants. */
+  overrides?: Record<string, number>;
+  /** [binding number, kind] for every binding the entry point uses. */
+  bindings: ReadonlyArray<readonly [number, BindingKind]>;
+}
+
+export interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  bindings: ReadonlyArray<readonly [number, BindingKind]>;
+}
+
+export class PipelineCache {
+  private pipelines = new Map<string, CachedPipeline>();
+  private layouts = new Map<string, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
+  private modules = new Map<string, GPUShaderModule>();
+
+  constructor(private readonly device: GPUDevice, private readonly health: DeviceHealth) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  get(spec: KernelSpec): CachedPipeline {
+    const entry = spec.entry ?? 'main';
+    const subs = spec.subs ?? {};
+    const subKey = Object.keys(subs).sort().map((k) => `${k}=${subs[k]}`).join(',');
+    const ovKey = Object.keys(spec.overrides ?? {}).sort().map((k) => `${k}=${spec.overrides![k]}`).join(',');
+    const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${spec.f16 ? 'f16' : ''}`;
+    const hit = this.pipelines.get(key);
+    if (hit) return hit;
+
+    const srcKey = `${spec.file}|${subKey}|${spec.f16 ? 'f16' : ''}`;
+    let module = this.modules.get(srcKey);
+    const device = this.device;
+    device.pushErrorScope('validation');
+    if (!module) {
+      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16), label: srcKey });
+      this.modules.set(srcKey, module);
+    }
+    const { bgl, pl } = this.layoutFor(spec.bindings);
+    const pipeline = device.createComputePipeline({
+      label: key,
+      layout: pl,
+      compute: { module, entryPoint: entry, constants: spec.overrides ?? {} },
+    });
+    device.popErrorScope().then(
+      (err) => {
+        if (err) this.health.record(new Error(`${ERR} kernel ${key} failed to compile: ${err.message}`), true);
+      },
+      () => {},
+    );
+    const cached = { pipeline, layout: bgl, bindings: spec.bindings };
+    this.pipelines.set(key, cached);
+    return cached;
+  }
+
+  private layoutFor(bindings: KernelSpec['bindings']): { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout } {
+    const key = bindings.map(([b, k]) => `${b}${k[0]}`).join(',');
+    let l = this.layouts.get(key);
+    if (!l) {
+      const bgl = this.device.createBindGroupLayout({
+        entries: bindings.map(([binding, kind]) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+        })),
+      });
+      const pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
+      l = { bgl, pl };
+      this.layouts.set(key, l);
+    }
+    return l;
+  }
+}
+
+/** Full WGSL text of a kernel file after substitution (exported for tests and debugging). */
+export function kernelSource(file: string, subs: Record<string, string>, f16: boolean): string {
+  const text = KERNEL_SOURCES[file];
+  const common = KERNEL_SOURCES['common'];
+  if (text === undefined || common === undefined) throw new Error(`${ERR} unknown kernel file '${file}'`);
+  let body = text;
+  for (const [k, v] of Object.entries(subs)) body = body.replace(new RegExp(`\\b${k}\\b`, 'g'), v);
+  return (f16 ? 'enable f16;\n' : '') + common + '\n' + body;
+}

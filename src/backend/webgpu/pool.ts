@@ -1,0 +1,157 @@
+/**
+ * Size-bucketed GPU buffer pool and the storage handle (`GpuStorage`) the kernels pass around.
+ *
+ * Buckets: byte sizes are rounded up to a power of two (minimum 256 B) up to 1 MiB, and above that
+ * to a multiple of 1/8 of the power of two below (at most 12.5% slack); never above
+ * maxStorageBufferBindingSize. Every size is a multiple of 4, so odd-length f16 storages work.
+ *
+ * THE REUSE RULE (the writeBuffer hazard). Dispatches are recorded into one pending command
+ * encoder and submitted later (batcher.ts), but `queue.writeBuffer` runs on the queue timeline
+ * immediately, i.e. BEFORE the pending encoder's work. So:
+ *   - a buffer freed during the current pending epoch ("recent") may be handed to a KERNEL OUTPUT:
+ *     its writer is a dispatch recorded after every pending reader, and dispatches run in order;
+ *   - an UPLOAD (writeBuffer) only takes a buffer that was free before the last submit
+ *     ("settled") or a fresh one: a recent buffer may still be read by a pending dispatch;
+ *   - at each submit, recent buffers become settled (`endEpoch`).
+ * Uniform buffers follow their own rule in uniforms.ts (recycled only after submit).
+ *
+ * Counters: bytesInUse = bucket bytes of live storages; bytesAllocated = bytes of every buffer
+ * created and not yet destroyed (live + pooled). `trim()` destroys the pooled free buffers.
+ */
+import { ERR, type DeviceHealth } from './errors.js';
+
+/** A WebGPU storage: one pooled buffer; `bytes` is the bucket size (>= what was asked). */
+export interface GpuStorage {
+  readonly buffer: GPUBuffer;
+  readonly bytes: number;
+  /** false once freed; using a freed storage throws. */
+  live: boolean;
+}
+
+/** Who will write a newly acquired buffer first (see the reuse rule above). */
+export type AcquireFor = 'kernel' | 'upload';
+
+const MIN_BUCKET = 256;
+const POW2_ONLY_BELOW = 1 << 20;
+
+/** Bucket size for a request of `bytes`, never above `maxBinding` when the request fits. */
+export function bucketBytes(bytes: number, maxBinding: number): number {
+  const need = Math.max(MIN_BUCKET, Math.ceil(bytes / 4) * 4);
+  let p = MIN_BUCKET;
+  while (p < need) p *= 2;
+  let b = p;
+  if (p > POW2_ONLY_BELOW) {
+    const step = p / 16; // 8 steps between p/2 and p
+    b = Math.ceil(need / step) * step;
+  }
+  return b > maxBinding && need <= maxBinding ? need : b;
+}
+
+export class BufferPool {
+  private settled = new Map<number, GPUBuffer[]>();
+  private recent = new Map<number, GPUBuffer[]>();
+  bytesInUse = 0;
+  bytesAllocated = 0;
+  private readonly usage: number;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBinding: number,
+    private readonly maxBufferSize: number,
+    private readonly health: DeviceHealth,
+  ) {
+    this.usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  }
+
+  /** A storage able to hold `bytes` bytes; `use` selects which free buffers are safe to reuse. */
+  acquire(bytes: number, use: AcquireFor): GpuStorage {
+    if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`${ERR} invalid buffer size ${bytes}`);
+    if (bytes > this.maxBinding || bytes > this.maxBufferSize) {
+      const which = bytes > this.maxBinding ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+      const lim = bytes > this.maxBinding ? this.maxBinding : this.maxBufferSize;
+      throw new Error(
+        `${ERR} cannot allocate a ${bytes}-byte buffer: larger than the device's ${which} ` +
+          `(${lim} bytes); ${this.bytesInUse} bytes in use, ${this.bytesAllocated} allocated`,
+      );
+    }
+    const size = bucketBytes(bytes, this.maxBinding);
+    const buffer = (use === 'kernel' ? pop(this.recent, size) : undefined) ?? pop(this.settled, size) ?? this.create(size);
+    this.bytesInUse += size;
+    return { buffer, bytes: size, live: true };
+  }
+
+  /** Returns a storage's buffer to the pool (reusable by kernel outputs until the next submit). */
+  release(s: GpuStorage): void {
+    if (!s.live) throw new Error(`${ERR} storage freed twice`);
+    s.live = false;
+    this.bytesInUse -= s.bytes;
+    push(this.recent, s.bytes, s.buffer);
+  }
+
+  /** Called right after a queue submit: buffers freed in the epoch become safe for uploads. */
+  endEpoch(): void {
+    for (const [size, list] of this.recent) for (const b of list) push(this.settled, size, b);
+    this.recent.clear();
+  }
+
+  /** Destroys pooled free buffers that no pending work can reference (the settled ones). */
+  trim(): void {
+    for (const list of this.settled.values()) {
+      for (const b of list) {
+        this.bytesAllocated -= b.size;
+        b.destroy();
+      }
+    }
+    this.settled.clear();
+  }
+
+  /** Number of pooled free buffers (tests). */
+  get freeCount(): number {
+    let n = 0;
+    for (const l of this.settled.values()) n += l.length;
+    for (const l of this.recent.values()) n += l.length;
+    return n;
+  }
+
+  /** Destroys every pooled buffer (device teardown). */
+  destroyAll(): void {
+    this.endEpoch();
+    this.trim();
+  }
+
+  private create(size: number): GPUBuffer {
+    const device = this.device;
+    device.pushErrorScope('out-of-memory');
+    const buffer = device.createBuffer({ size, usage: this.usage });
+    this.bytesAllocated += size;
+    const inUse = this.bytesInUse;
+    device.popErrorScope().then(
+      (err) => {
+        if (!err) return;
+        const allocated = this.bytesAllocated;
+        this.trim();
+        this.health.record(
+          new Error(
+            `${ERR} out of GPU memory allocating ${size} bytes (${inUse} bytes in use, ` +
+              `${allocated} allocated before trimming the pool): ${err.message}`,
+          ),
+        );
+      },
+      () => {
+        /* the device was lost; DeviceHealth reports that */
+      },
+    );
+    return buffer;
+  }
+}
+
+function pop(m: Map<number, GPUBuffer[]>, size: number): GPUBuffer | undefined {
+  const l = m.get(size);
+  return l && l.length > 0 ? l.pop() : undefined;
+}
+
+function push(m: Map<number, GPUBuffer[]>, size: number, b: GPUBuffer): void {
+  let l = m.get(size);
+  if (!l) m.set(size, (l = []));
+  l.push(b);
+}

@@ -1,0 +1,184 @@
+/**
+ * The WebGPU backend: ties device acquisition (device.ts), device health (errors.ts), the buffer
+ * pool (pool.ts), uniforms (uniforms.ts), pipelines (pipelines.ts), command batching
+ * (batcher.ts) and the kernel table (kernels.ts) into a `Backend<GpuStorage>`; implements
+ * upload / read / free / flush / sync / memory / describe / destroy.
+ */
+import type { Backend, BackendDescription, BackendMemory, DType, HostArray, Kernels } from '../backend.js';
+import { dtypeBytes } from '../backend.js';
+import { CommandBatcher } from './batcher.js';
+import { acquireDevice, type AcquireOptions, type AcquiredDevice } from './device.js';
+import { DeviceHealth, ERR } from './errors.js';
+import { packHalf, unpackHalf } from './f16.js';
+import { makeWebGPUKernels } from './kernels.js';
+import { PipelineCache } from './pipelines.js';
+import { BufferPool, type GpuStorage } from './pool.js';
+import { UniformArena } from './uniforms.js';
+
+export type { GpuStorage } from './pool.js';
+
+const KEY_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupsPerDimension',
+];
+
+export class WebGPUBackend implements Backend<GpuStorage> {
+  readonly name = 'webgpu' as const;
+  readonly supportsF16: boolean;
+  readonly kernels: Kernels<GpuStorage>;
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly batcher: CommandBatcher;
+  private readonly uniforms: UniformArena;
+  private readonly health = new DeviceHealth();
+  private instance: GPU | null;
+  private destroyed = false;
+  private readonly info: AcquiredDevice;
+
+  constructor(acq: AcquiredDevice) {
+    this.info = acq;
+    this.device = acq.device;
+    this.instance = acq.instance;
+    this.supportsF16 = acq.device.features.has('shader-f16');
+    this.health.watch(this.device, () => this.destroyed);
+    const lim = acq.limits;
+    this.pool = new BufferPool(this.device, lim.maxStorageBufferBindingSize ?? 134217728, lim.maxBufferSize ?? 268435456, this.health);
+    this.uniforms = new UniformArena(this.device, lim.minUniformBufferOffsetAlignment ?? 256);
+    this.pipelines = new PipelineCache(this.device, this.health);
+    this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms);
+    this.kernels = makeWebGPUKernels({
+      pool: this.pool,
+      pipes: this.pipelines,
+      batch: this.batcher,
+      uniforms: this.uniforms,
+      maxPerDim: lim.maxComputeWorkgroupsPerDimension ?? 65535,
+      supportsF16: this.supportsF16,
+      check: () => this.check(),
+    });
+  }
+
+  /** Settles like p, or rejects as soon as the device is lost (so nothing waits forever). */
+  private unlessLost<T>(p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      p.then(resolve, reject);
+      void this.health.lostPromise.then((m) => reject(new Error(m)));
+    });
+  }
+
+  private check(): void {
+    if (this.destroyed) throw new Error(`${ERR} backend used after destroy()`);
+    this.health.check();
+  }
+
+  upload(data: HostArray, dtype: DType): GpuStorage {
+    this.check();
+    if (dtype === 'f16' && !this.supportsF16) {
+      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+    }
+    if (dtype === 'i32' ? !(data instanceof Int32Array) : !(data instanceof Float32Array)) {
+      throw new Error(`${ERR} upload of ${dtype} expects ${dtype === 'i32' ? 'Int32Array' : 'Float32Array'}`);
+    }
+    const bytes = data.length * dtypeBytes(dtype);
+    // Uploads only take buffers no pending dispatch can touch (pool.ts, the reuse rule).
+    const s = this.pool.acquire(bytes, 'upload');
+    if (data.length > 0) {
+      if (dtype === 'f16') {
+        const half = packHalf(data);
+        this.device.queue.writeBuffer(s.buffer, 0, half.buffer, half.byteOffset, half.byteLength);
+      } else {
+        // writeBuffer sizes must be multiples of 4: 4-byte elements always are.
+        this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      }
+    }
+    return s;
+  }
+
+  async read(s: GpuStorage, n: number, dtype: DType): Promise<HostArray> {
+    this.check();
+    if (!s.live) throw new Error(`${ERR} read of a storage after it was freed`);
+    const bytes = n * dtypeBytes(dtype);
+    if (bytes > s.bytes) throw new Error(`${ERR} read of ${n} ${dtype} elements from a ${s.bytes}-byte storage`);
+    if (n === 0) return dtype === 'i32' ? new Int32Array(0) : new Float32Array(0);
+    const copyBytes = Math.ceil(bytes / 4) * 4;
+    this.batcher.flush();
+    const staging = this.device.createBuffer({ size: copyBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, copyBytes);
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await this.unlessLost(staging.mapAsync(GPUMapMode.READ));
+      const range = staging.getMappedRange();
+      let out: HostArray;
+      if (dtype === 'i32') out = new Int32Array(range.slice(0, bytes));
+      else if (dtype === 'f16') out = unpackHalf(new Uint16Array(range, 0, n), n);
+      else out = new Float32Array(range.slice(0, bytes));
+      staging.unmap();
+      this.health.check();
+      return out;
+    } catch (e) {
+      this.health.check(); // prefer the device's own explanation
+      throw e instanceof Error ? new Error(`${ERR} read failed: ${e.message}`) : e;
+    } finally {
+      if (!this.destroyed) staging.destroy();
+    }
+  }
+
+  free(s: GpuStorage): void {
+    if (this.destroyed) return;
+    this.pool.release(s);
+  }
+
+  flush(): void {
+    this.check();
+    this.batcher.flush();
+  }
+
+  async sync(): Promise<void> {
+    this.check();
+    this.batcher.flush();
+    await this.unlessLost(this.device.queue.onSubmittedWorkDone());
+    this.health.check();
+  }
+
+  memory(): BackendMemory {
+    return { bytesInUse: this.pool.bytesInUse, bytesAllocated: this.pool.bytesAllocated };
+  }
+
+  describe(): BackendDescription {
+    const limits: Record<string, number> = {};
+    for (const k of KEY_LIMITS) if (k in this.info.limits) limits[k] = this.info.limits[k]!;
+    return {
+      backend: 'webgpu',
+      adapter: this.info.adapterName,
+      features: [...this.info.features],
+      limits,
+      notes: [...this.info.notes, `f16 storage: ${this.supportsF16 ? 'yes (shader-f16)' : 'no'}`],
+    };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    try {
+      this.batcher.flush();
+    } catch {
+      /* a lost device cannot submit; nothing to keep */
+    }
+    this.pool.destroyAll();
+    this.uniforms.destroy();
+    this.device.destroy();
+    // Dropping the Dawn instance lets the Node event loop exit.
+    this.instance = null;
+  }
+
+  /** Whether destroy() was called. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
+/** Acquires a WebGPU device (see device.ts) and returns a ready backend. */
+export async function createWebGPUBackend(opts: AcquireOptions = {}): Promise<WebGPUBackend> {
+  return new WebGPUBackend(await acquireDevice(opts));
+}
