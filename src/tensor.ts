@@ -156,6 +156,9 @@ export class Tensor {
     if (value.dtype !== this.dtype || value.size !== this.size) {
       throw new Error(`storygrad: assign: cannot assign ${value.describe()} to ${this.describe()}`);
     }
+    if (value.backend !== this.backend) {
+      throw new Error(`storygrad: assign: ${value.describe()} lives on another backend (${value.backend.name}) than ${this.describe()}`);
+    }
     const next = value.live().retain();
     this.live().release();
     this.ref = next;
