@@ -38,9 +38,12 @@ fn f_sigmoid(x: f32) -> f32 {
   return e / (1.0 + e);
 }
 fn f_relu(x: f32) -> f32 { return select(0.0, x, x > 0.0); }
+// 0.5 x (1 + tanh(u)) = x / (1 + e) for u >= 0 and x e / (1 + e) for u < 0, e = exp(-2|u|):
+// no tanh call (no overflow, no NaN for any |x|) and no cancellation for negative x.
 fn f_gelu(x: f32) -> f32 {
-  let t = safe_tanh(SQRT_2_OVER_PI * (x + GELU_C * x * x * x));
-  return 0.5 * x * (1.0 + t);
+  let u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
+  let e = exp(-2.0 * abs(u));
+  return x * select(e, 1.0, u >= 0.0) / (1.0 + e);
 }
 fn f_sin(x: f32) -> f32 { return sin(x); }
 fn f_cos(x: f32) -> f32 { return cos(x); }
