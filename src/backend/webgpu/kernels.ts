@@ -218,8 +218,8 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       const nOut = batch * M * N;
       const o = out(nOut, dtype);
       if (nOut === 0) return o;
-      const gx = Math.ceil(N / 32);
-      const gy = Math.ceil(M / 32);
+      const gx = Math.ceil(N / 64);
+      const gy = Math.ceil(M / 64);
       if (gx > ctx.maxPerDim || gy > ctx.maxPerDim) throw new Error(`${ERR} matmul of ${M}x${N} exceeds the dispatch grid limit`);
       const spec: KernelSpec = {
         file: 'matmul',
