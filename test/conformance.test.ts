@@ -652,6 +652,124 @@ function suite(entry: BackendEntry): void {
     });
   });
 
+  // ---- edge cases: empty tensors, rank 8, dispatch-grid limits, special values ----
+  describe('edge cases', () => {
+    const rd = async (t: Tensor): Promise<number[]> => (await take(t)).data;
+    const on = <T>(fn: () => T): T => sg.withBackend(be(), fn);
+
+    it('zero-size tensors: elementwise, reductions (sum = 0), matmul with K = 0, movement', async () => {
+      expect(await rd(on(() => sg.add(sg.ones([0, 3]), sg.ones([3]))))).toEqual([]);
+      expect(await rd(on(() => sg.exp(sg.ones([0]))))).toEqual([]);
+      expect(await rd(on(() => sg.sum(sg.ones([0, 3]), 0)))).toEqual([0, 0, 0]);
+      expect(await rd(on(() => sg.matmul(sg.ones([2, 0]), sg.ones([0, 3]))))).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(await rd(on(() => sg.matmul(sg.ones([0, 2]), sg.ones([2, 3]))))).toEqual([]);
+      expect(await rd(on(() => sg.ones([3, 0]).permute(1, 0)))).toEqual([]);
+      expect(await rd(on(() => sg.ones([3, 4]).slice(1, 2, 2)))).toEqual([]);
+    });
+
+    it('rank-8 permute, broadcasting and multi-dim reduction', async () => {
+      const shape = [2, 1, 2, 3, 1, 2, 1, 2];
+      const x = R.randomArr(shape, 3);
+      const y = R.randomArr([2, 1, 2, 1, 1, 1, 2, 1], 4);
+      const perm = [7, 0, 6, 1, 5, 2, 4, 3];
+      await check(be(), [f32(x)], (t) => t.permute(perm), R.permute(x, perm), { tol: EXACT, what: 'rank-8 permute' });
+      await check(be(), [f32(x), f32(y)], sg.mul, R.zip(x, y, (a, b) => a * b), { tol: EW, what: 'rank-8 mul' });
+      await check(be(), [f32(x)], (t) => sg.sum(t, [0, 3, -1]), R.reduce(x, [0, 3, -1], false, 'sum'), { tol: EW, what: 'rank-8 sum' });
+    });
+
+    it('reductions: tree path with > 65535 outputs, wide rows (r >= 2048) in f32 and i32', async () => {
+      const x = R.randomArr([70000, 33], 5);
+      await check(be(), [f32(x)], (t) => sg.sum(t, 1), R.reduce(x, [1], false, 'sum'), { tol: sumTol(33), what: 'sum [70000,33] dim 1' });
+      await check(be(), [f32(x)], (t) => sg.max(t, 1), R.reduce(x, [1], false, 'max'), { tol: EXACT, what: 'max [70000,33] dim 1' });
+      const w = R.randomArr([3, 3000], 6);
+      await check(be(), [f32(w)], (t) => sg.sum(t, 1), R.reduce(w, [1], false, 'sum'), { tol: sumTol(3000), what: 'sum [3,3000]' });
+      await check(be(), [f32(w)], (t) => sg.max(t, -1, true), R.reduce(w, [1], true, 'max'), { tol: EXACT, what: 'max [3,3000]' });
+      const wi = R.arr([3, 3000], R.randomInts(9000, 3, -1000, 1000));
+      await check(be(), [i32(wi)], (t) => sg.sum(t, 1), R.reduce(wi, [1], false, 'sum'), { tol: EXACT, dtype: 'i32', what: 'i32 sum [3,3000]' });
+      await check(be(), [i32(wi)], (t) => sg.max(t, 1), R.reduce(wi, [1], false, 'max'), { tol: EXACT, dtype: 'i32', what: 'i32 max [3,3000]' });
+    });
+
+    it.skipIf(entry.name === 'cpu')('matmul with a batch above the 65535 workgroups-per-dimension limit', async () => {
+      const a = R.randomArr([65600, 1, 2], 7), b = R.randomArr([65600, 2, 1], 8);
+      await check(be(), [f32(a), f32(b)], (x, y) => sg.matmul(x, y), R.matmul(a, b), { tol: EW, what: 'matmul batch 65600' });
+    });
+
+    it.skipIf(entry.name === 'cpu')('1-D kernels past 65535 * 256 elements (2-D workgroup grid): rand, sub, relu', async () => {
+      const N = 65535 * 256 + 777;
+      const u = on(() => sg.rand([N], { seed: 11 }));
+      const v = on(() => sg.tidy(() => sg.sub(u, 0.5).relu()));
+      const du = await u.data(), dv = await v.data();
+      u.dispose(); v.dispose();
+      const idx = [0, 1, 65535 * 256 - 1, 65535 * 256, 65535 * 256 + 1, N - 1, ...R.randomInts(200, 3, 0, N - 1)];
+      for (const i of idx) {
+        const r = R.uniformRef(11, i);
+        expect(du[i], `rand at ${i}`).toBe(r);
+        expect(dv[i], `relu(u - 0.5) at ${i}`).toBe(Math.max(Math.fround(r - 0.5), 0));
+      }
+    });
+
+    it('embedding backward with thousands of repeated ids (deterministic scatter-add)', async () => {
+      const V = 5, D = 3, n = 3000;
+      const ids = R.randomInts(n, 4, -1, V); // includes out-of-range ids, which get no gradient
+      const g = R.randomArr([n, D], 9);
+      const exp = new Array<number>(V * D).fill(0);
+      ids.forEach((r, k) => { if (r >= 0 && r < V) for (let j = 0; j < D; j++) exp[r * D + j]! += g.data[k * D + j]!; });
+      const tab = on(() => sg.randn([V, D], { seed: 3, requiresGrad: true }));
+      const idt = on(() => sg.tensor(Int32Array.from(ids)));
+      const gt = on(() => sg.tensor(Float32Array.from(g.data), { shape: [n, D] }));
+      on(() => sg.tidy(() => sg.embedding(tab, idt).backward(gt)));
+      allClose(await rd(tab.grad!), exp, { atol: 1e-4, rtol: 1e-5 }, 'embedding grad');
+      tab.dispose(); idt.dispose(); gt.dispose();
+    });
+
+    it('max/min gradients split ties evenly; .grad accumulates across backward calls', async () => {
+      const x = on(() => sg.tensor([1, 3, 3, 2], { requiresGrad: true }));
+      on(() => sg.tidy(() => sg.max(x).backward()));
+      expect(await x.grad!.toArray()).toEqual([0, 0.5, 0.5, 0]);
+      on(() => sg.tidy(() => sg.maximum(x, 3).sum().backward()));
+      expect(await x.grad!.toArray()).toEqual([0, 1, 1, 0]);
+      on(() => sg.tidy(() => sg.minimum(x, 3).sum().backward()));
+      expect(await x.grad!.toArray()).toEqual([1, 1.5, 1.5, 1]);
+      x.grad!.dispose(); x.dispose();
+    });
+
+    it('NaN propagates through max, maximum and minimum', async () => {
+      const x = R.arr([3], [1, NaN, 3]);
+      await check(be(), [f32(x)], (t) => sg.max(t), R.arr([], [NaN]), { tol: EXACT });
+      await check(be(), [f32(x)], (t) => sg.maximum(t, 2), R.arr([3], [2, NaN, 3]), { tol: EXACT });
+      await check(be(), [f32(x)], (t) => sg.minimum(t, 2), R.arr([3], [1, NaN, 2]), { tol: EXACT });
+    });
+
+    it('extreme arguments: gelu, tanh, sigmoid, exp, pow with a negative base or zero', async () => {
+      const big = R.arr([7], [-100, -30, -10, 0, 10, 30, 100]);
+      await check(be(), [f32(big)], sg.gelu, R.map(big, R.gelu), { tol: { atol: 1e-6, rtol: 1e-5 }, what: 'gelu' });
+      await check(be(), [f32(big)], sg.tanh, R.map(big, Math.tanh), { tol: { atol: 1e-7, rtol: 0 }, what: 'tanh' });
+      await check(be(), [f32(big)], sg.sigmoid, R.map(big, (v) => Math.fround(R.sigmoid(v))), { tol: { atol: 1e-37, rtol: 1e-4 }, what: 'sigmoid (f32 subnormals may be flushed to 0 in WGSL)' });
+      await check(be(), [f32(R.arr([3], [-100, 88, 89]))], sg.exp, R.arr([3], [Math.fround(Math.exp(-100)), Math.fround(Math.exp(88)), Infinity]), { tol: { atol: 1e-37, rtol: 1e-5 }, what: 'exp (subnormal results may be flushed to 0)' });
+      const b = R.arr([6], [-2, -2, 0, 0, -8, 2]), e = R.arr([6], [2, 3, 0, 2, 1 / 3, -1]);
+      await check(be(), [f32(b), f32(e)], sg.pow, R.zip(b, e, Math.pow), { tol: { atol: 1e-6, rtol: 1e-5 }, what: 'pow' });
+    });
+
+    it('f16 movement and indexing at odd offsets, casts, where, softmax, rand', async () => {
+      if (!be().supportsF16) return;
+      const x = R.map(R.randomArr([3, 5], 1), R.toHalf);
+      const h = (t: Tensor) => t.cast('f16');
+      const o = { tol: EXACT, dtype: 'f16' as DType };
+      await check(be(), [f32(x)], (t) => h(t).slice(1, 1, 4), R.slice(x, 1, 1, 4), { ...o, what: 'f16 slice' });
+      await check(be(), [f32(x)], (t) => h(t).permute(1, 0), R.permute(x, [1, 0]), { ...o, what: 'f16 permute' });
+      await check(be(), [f32(x)], (t) => sg.concat([h(t).slice(0, 0, 1), h(t)], 0), R.concat([R.slice(x, 0, 0, 1), x], 0), { ...o, what: 'f16 concat' });
+      await check(be(), [f32(x)], (t) => h(t).expand(2, 3, 5), R.expand(x, [2, 3, 5]), { ...o, what: 'f16 expand' });
+      await check(be(), [f32(x), i32(R.arr([3], [2, 0, 1]))], (t, i) => sg.embedding(h(t), i), R.embedding(x, R.arr([3], [2, 0, 1])), { ...o, what: 'f16 embedding' });
+      await check(be(), [f32(x), i32(R.arr([3, 1], [4, 0, 2]))], (t, i) => sg.gather(h(t), 1, i), R.gather(x, 1, R.arr([3, 1], [4, 0, 2])), { ...o, what: 'f16 gather' });
+      await check(be(), [f32(x)], (t) => sg.max(h(t), 0), R.reduce(x, [0], false, 'max'), { ...o, what: 'f16 max' });
+      await check(be(), [f32(x)], (t) => h(t).cast('i32'), R.map(x, Math.trunc), { tol: EXACT, dtype: 'i32', what: 'f16 -> i32' });
+      await check(be(), [i32(R.arr([5], [1, 2, 3, 2049, 70000]))], (t) => t.cast('f16'), R.arr([5], [1, 2, 3, 2048, Infinity]), { ...o, what: 'i32 -> f16' });
+      await check(be(), [f32(R.arr([3], [1, 0, 1]))], (c) => sg.where(h(c), h(sg.onesLike(c)), 5), R.arr([3], [1, 5, 1]), { ...o, what: 'f16 where' });
+      await check(be(), [f32(x)], (t) => sg.softmax(h(t)), R.map(R.softmax(x, -1), R.toHalf), { tol: { atol: 1e-3, rtol: 2e-3 }, dtype: 'f16', what: 'f16 softmax' });
+      await check(be(), [], () => sg.rand([7], { seed: 5, dtype: 'f16' }), R.arr([7], Array.from({ length: 7 }, (_, i) => R.toHalf(R.uniformRef(5, i)))), { ...o, what: 'f16 rand' });
+    });
+  });
+
   // ---- f16 storage ----
   describe('f16', () => {
     it('round trip rounds to the nearest half (ties to even, overflow to Infinity, subnormals)', async () => {
