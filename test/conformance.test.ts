@@ -420,7 +420,7 @@ function suite(entry: BackendEntry): void {
 
     it('crossEntropy with ignoreIndex and every reduction', async () => {
       const ceArb = fc.record({
-        lead: fc.constantFrom([1], [5], [2, 3], [3, 7]), C: fc.constantFrom(1, 2, 7, 33, 257),
+        lead: fc.constantFrom<number[]>([1], [5], [2, 3], [3, 7]), C: fc.constantFrom(1, 2, 7, 33, 257),
         ignore: fc.constantFrom(-100, 0, 3), reduction: fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<'mean' | 'sum' | 'none'>,
         seed: seedArb,
       });
@@ -466,7 +466,7 @@ function suite(entry: BackendEntry): void {
 
     it('scaledDotProductAttention, causal (Tq <= Tk) and not', async () => {
       const attArb = fc.record({
-        lead: fc.constantFrom([], [2], [1, 3], [2, 2]), Tq: fc.constantFrom(1, 3, 7), extra: fc.constantFrom(0, 0, 2, 5),
+        lead: fc.constantFrom<number[]>([], [2], [1, 3], [2, 2]), Tq: fc.constantFrom(1, 3, 7), extra: fc.constantFrom(0, 0, 2, 5),
         D: fc.constantFrom(1, 4, 8, 33), causal: fc.boolean(), seed: seedArb,
       });
       await fc.assert(fc.asyncProperty(attArb, async ({ lead, Tq, extra, D, causal, seed }) => {
@@ -587,7 +587,7 @@ function suite(entry: BackendEntry): void {
     });
 
     it('embedding with repeated and out-of-range ids (zero rows)', async () => {
-      const eArb = fc.record({ V: fc.constantFrom(1, 7, 33), D: fc.constantFrom(1, 3, 7, 33), ids: fc.constantFrom([5], [2, 3], [3, 7]), seed: seedArb });
+      const eArb = fc.record({ V: fc.constantFrom(1, 7, 33), D: fc.constantFrom(1, 3, 7, 33), ids: fc.constantFrom<number[]>([5], [2, 3], [3, 7]), seed: seedArb });
       await fc.assert(fc.asyncProperty(eArb, async ({ V, D, ids, seed }) => {
         const table = R.randomArr([V, D], seed);
         const idx = R.arr(ids, R.randomInts(R.sizeOf(ids), seed + 1, -1, V)); // -1 and V are out of range
@@ -606,7 +606,7 @@ function suite(entry: BackendEntry): void {
   // ---- creation and randomness ----
   describe('creation and random numbers', () => {
     it('rand: same seed -> the documented uniforms, bit for bit', async () => {
-      await fc.assert(fc.asyncProperty(fc.constantFrom([1], [7], [33, 7], [257], [3, 1000]), seedArb, async (shape, seed) => {
+      await fc.assert(fc.asyncProperty(fc.constantFrom<number[]>([1], [7], [33, 7], [257], [3, 1000]), seedArb, async (shape, seed) => {
         const exp = R.arr(shape, R.sizeOf(shape) ? Array.from({ length: R.sizeOf(shape) }, (_, i) => R.uniformRef(seed, i)) : []);
         await check(be(), [], () => sg.rand(shape, { seed }), exp, { tol: EXACT, what: `rand seed ${seed}` });
         await check(be(), [], () => sg.rand(shape, { seed, scale: 4 }), R.map(exp, (v) => v * 4), { tol: EXACT, what: 'rand scale 4' });
@@ -614,7 +614,7 @@ function suite(entry: BackendEntry): void {
     });
 
     it('randn: same seed -> the documented normals within 1e-5', async () => {
-      await fc.assert(fc.asyncProperty(fc.constantFrom([1], [7], [33, 7], [257], [3, 1000]), seedArb, async (shape, seed) => {
+      await fc.assert(fc.asyncProperty(fc.constantFrom<number[]>([1], [7], [33, 7], [257], [3, 1000]), seedArb, async (shape, seed) => {
         const exp = R.arr(shape, Array.from({ length: R.sizeOf(shape) }, (_, i) => R.normalRef(seed, i)));
         await check(be(), [], () => sg.randn(shape, { seed }), exp, { tol: { atol: 1e-5, rtol: 1e-5 }, what: `randn seed ${seed}` });
         await check(be(), [], () => sg.randn(shape, { seed, scale: 0.5 }), R.map(exp, (v) => v * 0.5), { tol: { atol: 1e-5, rtol: 1e-5 } });

@@ -78,7 +78,7 @@ function suite(entry: BackendEntry): void {
       await fc.assert(fc.asyncProperty(arb, async ([shape, dim, sizes, seed]) => {
         const parts = sizes.map((s, i) => mk(shape.map((v, k) => (k === dim ? s : v)), seed + i));
         const cat = run(() => sg.concat(parts, dim));
-        expect(cat.shape[dim]).toBe(sizes.reduce((a, b) => a + b, 0));
+        expect(cat.shape[dim]).toBe(sizes.reduce((a: number, b: number) => a + b, 0));
         let at = 0;
         for (const [i, p] of parts.entries()) {
           const back = run(() => cat.slice(dim, at, at + sizes[i]!));
@@ -138,7 +138,7 @@ function suite(entry: BackendEntry): void {
     });
 
     it('crossEntropy = -mean over valid targets of logSoftmax picked at the target', async () => {
-      const arb = fc.tuple(fc.constantFrom([1], [4], [2, 3], [3, 7]), fc.constantFrom(1, 2, 7, 33), seedArb, fc.boolean());
+      const arb = fc.tuple(fc.constantFrom<number[]>([1], [4], [2, 3], [3, 7]), fc.constantFrom(1, 2, 7, 33), seedArb, fc.boolean());
       await fc.assert(fc.asyncProperty(arb, async ([lead, C, seed, withIgnored]) => {
         const logits = mk([...lead, C], seed, -4, 4);
         const r = R.prng(seed);
