@@ -40,3 +40,4 @@ export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as models from './models/index.js';

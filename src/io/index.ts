@@ -9,3 +9,5 @@ export {
   f16ToFloat32, bf16ToFloat32, float32ToF16, float32ToBf16,
 } from './half.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { loadLlama2c, readLlama2cHeader } from './llama2c.js';
+export type { Llama2cHeader } from './llama2c.js';

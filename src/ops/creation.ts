@@ -13,7 +13,7 @@ export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
   /** Shape for flat data (typed arrays or flat number arrays). */
-  shape?: number[];
+  shape?: readonly number[];
 }
 
 /** Anything `tensor()` accepts. */
@@ -30,7 +30,7 @@ function inferShape(data: TensorData): number[] {
   return shape;
 }
 
-function flatten(data: TensorData, shape: number[], out: number[], depth = 0): void {
+function flatten(data: TensorData, shape: readonly number[], out: number[], depth = 0): void {
   if (depth === shape.length) {
     if (typeof data !== 'number') throw new Error(`storygrad: tensor: ragged or non-numeric data at depth ${depth}`);
     out.push(data);
@@ -47,7 +47,7 @@ function flatten(data: TensorData, shape: number[], out: number[], depth = 0): v
 export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'i32' : 'f32');
   let flat: ArrayLike<number>;
-  let shape: number[];
+  let shape: readonly number[];
   if (ArrayBuffer.isView(data)) {
     flat = data as Float32Array;
     shape = opts.shape ?? [flat.length];
@@ -71,7 +71,7 @@ export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
 }
 
 /** A tensor filled with `value`. */
-export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   checkShape('full', shape);
   const dtype = opts.dtype ?? 'f32';
   const b = defaultBackend();
@@ -81,9 +81,9 @@ export function full(shape: number[], value: number, opts: TensorOptions = {}): 
 }
 
 /** Zeros. */
-export const zeros = (shape: number[], opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
+export const zeros = (shape: readonly number[], opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
 /** Ones. */
-export const ones = (shape: number[], opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+export const ones = (shape: readonly number[], opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
 
 /** Ones with x's shape, dtype and backend. */
 export function onesLike(x: Tensor): Tensor {
@@ -129,14 +129,14 @@ export interface RandomOptions extends TensorOptions {
   scale?: number;
 }
 
-function random(kind: 'uniform' | 'normal', shape: number[], opts: RandomOptions): Tensor {
+function random(kind: 'uniform' | 'normal', shape: readonly number[], opts: RandomOptions): Tensor {
   checkShape(kind === 'uniform' ? 'rand' : 'randn', shape);
   const b = defaultBackend();
   const seed = (opts.seed ?? nextSeed()) >>> 0;
   let t = wrap(b, b.kernels.rand(kind, sizeOf(shape), seed, 0), shape, 'f32');
   if (opts.scale !== undefined && opts.scale !== 1) {
     const s = wrap(b, b.kernels.fill(1, opts.scale, 'f32'), [], 'f32');
-    const scaled = wrap(b, b.kernels.binary({ op: 'mul', a: t.storage, b: s.storage, dtype: 'f32', outShape: shape, aStrides: contiguousStrides(shape), bStrides: shape.map(() => 0) }), shape, 'f32');
+    const scaled = wrap(b, b.kernels.binary({ op: 'mul', a: t.storage, b: s.storage, dtype: 'f32', outShape: shape.slice(), aStrides: contiguousStrides(shape), bStrides: shape.map(() => 0) }), shape, 'f32');
     t.dispose(); s.dispose();
     t = scaled;
   }
@@ -150,7 +150,7 @@ function random(kind: 'uniform' | 'normal', shape: number[], opts: RandomOptions
 }
 
 /** Standard normal samples (times `scale`). */
-export const randn = (shape: number[], opts: RandomOptions = {}): Tensor => random('normal', shape, opts);
+export const randn = (shape: readonly number[], opts: RandomOptions = {}): Tensor => random('normal', shape, opts);
 /** Uniform samples in [0, scale). */
-export const rand = (shape: number[], opts: RandomOptions = {}): Tensor => random('uniform', shape, opts);
+export const rand = (shape: readonly number[], opts: RandomOptions = {}): Tensor => random('uniform', shape, opts);
 

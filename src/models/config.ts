@@ -1,0 +1,54 @@
+/** GPT configuration: validation, defaults and derived sizes. */
+
+/** Architecture and shape of a GPT model. */
+export interface GPTConfig {
+  /** 'gpt2': learned positions, LayerNorm, GELU MLP. 'llama': RoPE, RMSNorm, SwiGLU, grouped-query attention. */
+  arch: 'gpt2' | 'llama';
+  vocabSize: number;
+  /** Context length (maximum positions). */
+  nCtx: number;
+  dModel: number;
+  nLayer: number;
+  nHead: number;
+  /** Key/value heads (grouped-query attention); defaults to nHead. */
+  nKvHead?: number;
+  /** MLP hidden size; defaults to 4 dModel (gpt2) or llama's 2/3 * 4 dModel rounded to 32. */
+  dMlp?: number;
+  /** Share the unembedding with the token embedding (default true for gpt2, false for llama). */
+  tieEmbeddings?: boolean;
+  /** Norm epsilon (default 1e-5). */
+  normEps?: number;
+  /** RoPE base (default 10000). */
+  ropeTheta?: number;
+  /** Seed of the weight initialisation (default 0). */
+  seed?: number;
+}
+
+/** A config with every optional field filled in. */
+export type ResolvedGPTConfig = Required<GPTConfig> & { dHead: number };
+
+/** Fills defaults and checks the config; errors name the offending fields. */
+export function resolveConfig(c: GPTConfig): ResolvedGPTConfig {
+  const problems: string[] = [];
+  if (c.arch !== 'gpt2' && c.arch !== 'llama') problems.push(`arch must be 'gpt2' or 'llama', got '${c.arch}'`);
+  for (const k of ['vocabSize', 'nCtx', 'dModel', 'nLayer', 'nHead'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] <= 0) problems.push(`${k} must be a positive integer, got ${c[k]}`);
+  }
+  const nKvHead = c.nKvHead ?? c.nHead;
+  if (c.dModel % c.nHead !== 0) problems.push(`dModel (${c.dModel}) must be divisible by nHead (${c.nHead})`);
+  if (!Number.isInteger(nKvHead) || nKvHead <= 0 || c.nHead % nKvHead !== 0) problems.push(`nHead (${c.nHead}) must be a multiple of nKvHead (${nKvHead})`);
+  const dHead = c.dModel / c.nHead;
+  if (c.arch === 'llama' && dHead % 2 !== 0) problems.push(`llama needs an even head size for RoPE, got ${dHead}`);
+  const llamaMlp = Math.ceil((2 * 4 * c.dModel) / 3 / 32) * 32;
+  const dMlp = c.dMlp ?? (c.arch === 'llama' ? llamaMlp : 4 * c.dModel);
+  if (!Number.isInteger(dMlp) || dMlp <= 0) problems.push(`dMlp must be a positive integer, got ${dMlp}`);
+  if (problems.length) throw new Error(`storygrad: invalid GPT config: ${problems.join('; ')}`);
+  return {
+    arch: c.arch, vocabSize: c.vocabSize, nCtx: c.nCtx, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead,
+    nKvHead, dMlp, dHead,
+    tieEmbeddings: c.tieEmbeddings ?? c.arch === 'gpt2',
+    normEps: c.normEps ?? 1e-5,
+    ropeTheta: c.ropeTheta ?? 10000,
+    seed: c.seed ?? 0,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Rotary position embedding as in llama2.c: within each head, adjacent pairs (x[2i], x[2i+1]) are
+ * rotated by angle pos * theta^(-2i/dHead). Tables are computed on the host per (T, offset).
+ */
+import type { Tensor } from '../tensor.js';
+import { tensor } from '../ops/creation.js';
+import { add, mul, sub } from '../ops/elementwise.js';
+import { concat, reshape, slice } from '../ops/movement.js';
+import { withBackend } from '../runtime.js';
+
+/** cos and sin tables [T, dHead/2, 1] for positions offset..offset+T-1. */
+export function ropeTables(like: Tensor, T: number, dHead: number, theta: number, offset = 0): [Tensor, Tensor] {
+  const half = dHead / 2;
+  const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < half; i++) {
+      const freq = 1 / Math.pow(theta, (2 * i) / dHead);
+      const a = (offset + t) * freq;
+      cos[t * half + i] = Math.cos(a);
+      sin[t * half + i] = Math.sin(a);
+    }
+  }
+  return withBackend(like.backend, () => [
+    tensor(cos, { shape: [T, half, 1] }),
+    tensor(sin, { shape: [T, half, 1] }),
+  ]);
+}
+
+/** Rotates x [..., T, dHead] with tables from `ropeTables`. */
+export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const shape = x.shape.slice();
+  const dHead = shape[shape.length - 1]!;
+  const pairs = reshape(x, [...shape.slice(0, -1), dHead / 2, 2]); // [..., T, dHead/2, 2]
+  const x0 = slice(pairs, -1, 0, 1), x1 = slice(pairs, -1, 1, 2);
+  const r0 = sub(mul(x0, cos), mul(x1, sin));
+  const r1 = add(mul(x0, sin), mul(x1, cos));
+  return reshape(concat([r0, r1], -1), shape);
+}

@@ -1,0 +1,79 @@
+// GPT model: config validation, shapes and parameter names for both archs, gradients reaching
+// every parameter, and the llama2.c reference generation (stories260K) on every backend.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import * as sg from '../src/index.js';
+import { loadLlama2c, readLlama2cHeader } from '../src/io/llama2c.js';
+import { Llama2cTokenizer } from '../src/tokenizers/index.js';
+import { loadBackends } from './helpers/backends.js';
+
+const dataDir = new URL('../../shared/data/llama2c/', import.meta.url);
+const haveData = existsSync(new URL('stories260K.bin', dataDir));
+if (!haveData) console.warn('\n!!! llama2.c reference tests SKIPPED: ../shared/data/llama2c is absent\n');
+
+describe('GPT config', () => {
+  it('rejects bad shapes with clear errors', () => {
+    expect(() => new sg.models.GPT({ arch: 'gpt2', vocabSize: 10, nCtx: 8, dModel: 10, nLayer: 1, nHead: 3 }))
+      .toThrow(/dModel \(10\) must be divisible by nHead \(3\)/);
+    expect(() => new sg.models.GPT({ arch: 'llama', vocabSize: 10, nCtx: 8, dModel: 8, nLayer: 1, nHead: 4, nKvHead: 3 }))
+      .toThrow(/multiple of nKvHead/);
+    expect(() => new sg.models.GPT({ arch: 'bert' as 'gpt2', vocabSize: 0, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2 }))
+      .toThrow(/arch must be.*vocabSize must be a positive integer/);
+  });
+});
+
+describe.each(['gpt2', 'llama'] as const)('GPT %s', (arch) => {
+  it('maps [B, T] tokens to [B, T, V] logits and trains every parameter', () => {
+    const model = new sg.models.GPT({ arch, vocabSize: 11, nCtx: 8, dModel: 8, nLayer: 2, nHead: 2, nKvHead: arch === 'llama' ? 1 : 2, seed: 1 });
+    const names = model.namedParameters().map(([n]) => n);
+    expect(names).toContain('blocks.1.attn.W_Q');
+    expect(names).toContain('blocks.0.mlp.W_in');
+    expect(names.includes('unembed.W_U')).toBe(arch === 'llama');
+    sg.tidy(() => {
+      const tokens = sg.tensor(Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), { shape: [2, 5] });
+      const logits = model.forward(tokens);
+      expect(logits.shape).toEqual([2, 5, 11]);
+      sg.crossEntropy(logits.slice(1, 0, 4), tokens.slice(1, 1, 5)).backward();
+    });
+    for (const [n, p] of model.namedParameters()) expect(p.grad, n).not.toBeNull();
+    expect(() => model.forward(sg.tensor(new Int32Array(9), { shape: [1, 9] }))).toThrow(/9 tokens exceed the context of 8/);
+  });
+
+  it('is causal: logits at t do not depend on tokens after t', async () => {
+    const model = new sg.models.GPT({ arch, vocabSize: 7, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, seed: 2 });
+    const run = (ids: number[]) => sg.noGrad(() => model.forward(sg.tensor(Int32Array.from(ids), { shape: [1, ids.length] })).slice(1, 0, 3).data());
+    const a = await run([1, 2, 3, 4, 5]);
+    const b = await run([1, 2, 3, 6, 0]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});
+
+for (const entry of await loadBackends()) {
+  (haveData ? entry.describe : describe.skip)(`llama2.c stories260K on ${entry.name}`, () => {
+    let bytes: Uint8Array, tok: Llama2cTokenizer, ref: { greedy: { prompt: string; steps: number; text: string } };
+    beforeAll(() => {
+      bytes = new Uint8Array(readFileSync(new URL('stories260K.bin', dataDir)));
+      tok = Llama2cTokenizer.fromBytes(new Uint8Array(readFileSync(new URL('tok512.bin', dataDir))));
+      ref = JSON.parse(readFileSync(new URL('reference.json', dataDir), 'utf8'));
+    });
+
+    it('reads and validates the header', () => {
+      expect(readLlama2cHeader(bytes)).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, seqLen: 512 });
+      expect(() => sg.withBackend(entry.backend, () => loadLlama2c(bytes.slice(0, 1000)))).toThrow(/truncated.*1000/);
+      expect(() => readLlama2cHeader(bytes.slice(0, 20))).toThrow(/shorter than the 28-byte header/);
+    });
+
+    it('greedy generation reproduces run.c', async () => {
+      await sg.withBackend(entry.backend, async () => {
+        const model = loadLlama2c(bytes);
+        const prompt = tok.encode(ref.greedy.prompt, { bos: true, eos: false });
+        const out: number[] = [];
+        // run.c runs `steps` forward passes: the final sequence (BOS included) has steps + 1 ids.
+        const maxNewTokens = ref.greedy.steps + 1 - prompt.length;
+        for await (const id of model.generate(prompt, { maxNewTokens, temperature: 0, stopTokens: [1] })) out.push(id);
+        expect(tok.decode([...prompt, ...out])).toBe(ref.greedy.text);
+        model.dispose();
+      });
+    }, 300_000);
+  });
+}
