@@ -102,6 +102,14 @@ function suite(entry: BackendEntry): void {
     x.dispose();
   });
 
+  it('backward through intermediates already disposed by tidy throws instead of giving no gradient', () => {
+    const x = sg.withBackend(be(), () => sg.tensor([1, 2, 3], { requiresGrad: true }));
+    const loss = sg.withBackend(be(), () => sg.tidy(() => sg.exp(x).mul(2).sum()));
+    mentions(errorOf(() => sg.withBackend(be(), () => loss.backward())), 'backward', 'disposed', '[3] f32');
+    expect(x.grad).toBeNull();
+    loss.dispose(); x.dispose();
+  });
+
   it('embedding with f32 ids names the op, the argument and the dtype', () => {
     const msg = errorOf(() => on(() => sg.embedding(sg.ones([5, 3]), sg.ones([4]))));
     mentions(msg, 'embedding', 'ids', 'i32', 'f32', '[4]');

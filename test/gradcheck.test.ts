@@ -178,6 +178,16 @@ describe('gradcheck (float64 finite differences on the CPU backend)', () => {
     });
   }
 
+  it('backward inside tidy gives the right gradient and leaves only .grad alive', async () => {
+    const x = sg.tensor([0.5, -1, 2], { requiresGrad: true });
+    const before = sg.liveTensors();
+    sg.tidy(() => { sg.exp(x).mul(2).sum().backward(); });
+    expect(sg.liveTensors() - before).toBe(1); // x.grad
+    const g = Array.from(await x.grad!.data());
+    g.forEach((v, i) => expect(v).toBeCloseTo(2 * Math.exp([0.5, -1, 2][i]!), 5));
+    x.grad!.dispose(); x.dispose();
+  });
+
   it('gradcheck itself fails on a wrong backward rule', async () => {
     // A deliberately wrong gradient: x * stopgrad(x) has d/dx = x, not 2x.
     const x = upload(new CpuBackend(), U([4], 200, 0.5, 2));

@@ -19,6 +19,11 @@ function topoOrder(root: Tensor): Tensor[] {
     if (done) { order.push(t); continue; }
     if (seen.has(t)) continue;
     seen.add(t);
+    // dispose() drops the node, so a disposed intermediate would pass for a leaf and silently cut
+    // the gradient flow (e.g. `loss = tidy(() => f(x)); loss.backward()` gave x no gradient).
+    if (t.isDisposed) {
+      throw new Error(`storygrad: backward() on ${root.describe()}: the graph contains the disposed tensor ${t.describe()} (disposed by tidy() or dispose() before backward); call backward() inside the tidy scope that ran the forward pass`);
+    }
     stack.push([t, true]);
     for (const inp of t.node?.inputs ?? []) if (inp.requiresGrad && !seen.has(inp)) stack.push([inp, false]);
   }
