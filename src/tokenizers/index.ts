@@ -4,3 +4,7 @@
  */
 export { Llama2cTokenizer, TokenizerFormatError } from './llama2c.js';
 export type { Llama2cLoadOptions, Llama2cEncodeOptions, Llama2cStreamDecoder } from './llama2c.js';
+export { BpeTokenizer, BpeFormatError } from './bpe.js';
+export type { BpeTrainOptions, BpeEncodeOptions, BpeGPT2Options, BpeTokenizerJSON, BpeStreamDecoder } from './bpe.js';
+export type { BpeTrainProgress } from './bpe-train.js';
+export { GPT2_PATTERN } from './pretokenize.js';
