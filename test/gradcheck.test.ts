@@ -108,6 +108,12 @@ const cases: Case[] = [
   { name: 'matmul batched @ shared 2-D weight (folded backward)', inputs: () => [U([2, 3, 4], 54), U([4, 5], 55)], fn: (a, b) => sg.matmul(a, b) },
   { name: 'matmul batched @ shared weightᵀ (linear)', inputs: () => [U([2, 3, 4], 56), U([5, 4], 57), U([5], 58)], fn: (a, w, b) => sg.linear(a, w, b) },
   { name: 'matmul shared 2-D @ batched', inputs: () => [U([3, 4], 59), U([2, 4, 2], 60)], fn: (a, b) => sg.matmul(a, b) },
+  { name: 'matmul batchedᵀ @ shared 2-D (tA, no fold)', inputs: () => [U([2, 4, 3], 66), U([4, 5], 67)], fn: (a, b) => sg.matmul(a, b, { transposeA: true }) },
+  { name: 'matmul 4-D @ shared 2-D (two batch dims folded)', inputs: () => [U([2, 2, 3, 4], 68), U([4, 2], 69)], fn: (a, b) => sg.matmul(a, b) },
+  { name: 'matmul [2,3,4] @ [1,4,5] (size-1 batch, stride 0)', inputs: () => [U([2, 3, 4], 150), U([1, 4, 5], 151)], fn: (a, b) => sg.matmul(a, b) },
+  { name: 'matmul [1,3,4] @ [2,4,5]ᵀ', inputs: () => [U([1, 3, 4], 152), U([2, 5, 4], 153)], fn: (a, b) => sg.matmul(a, b, { transposeB: true }) },
+  { name: 'softmax over a size-1 dim', inputs: () => [U([3, 1], 154)], fn: (a) => sg.mul(sg.softmax(a, -1), a) },
+  { name: 'attention causal with an additive mask', inputs: () => [U([2, 3, 4], 155), U([2, 3, 4], 156), U([2, 3, 4], 157), U([3, 3], 158)], fn: (q, k, v, m) => sg.nn.functional.scaledDotProductAttention(q, k, v, { causal: true, mask: m }), tol: { atol: 1e-5 } },
   { name: 'matmul 1-D @ 2-D and 2-D @ 1-D', inputs: () => [U([4], 61), U([4, 3], 62), U([3], 63)], fn: (v, m, w) => sg.matmul(sg.matmul(v, m), w) },
   { name: 'matmul 1-D @ batched', inputs: () => [U([4], 64), U([2, 4, 3], 65)], fn: (v, m) => sg.matmul(v, m) },
 
@@ -232,6 +238,45 @@ describe.each(webgpuEntries.filter((b) => b.available))('gradients on $name matc
       });
     });
   }
+});
+describe.each(webgpuEntries.filter((b) => b.available))('training on $name matches the CPU backend', (entry) => {
+  /** 15 SGD steps of a 2-layer MLP with crossEntropy; returns the final weights and losses. */
+  async function train(be: Backend<any>): Promise<{ losses: number[]; params: number[][] }> {
+    return sg.withBackend(be, async () => {
+      const mk = (shape: number[], seed: number, scale: number) =>
+        sg.tensor(Float32Array.from(R.randomData(R.sizeOf(shape), seed, -scale, scale)), { shape, requiresGrad: true });
+      const params = [mk([33, 7], 1, 0.4), mk([33], 2, 0.1), mk([5, 33], 3, 0.2), mk([5], 4, 0.1)];
+      const x = sg.tensor(Float32Array.from(R.randomData(16 * 7, 5)), { shape: [16, 7] });
+      const t = sg.tensor(Int32Array.from(R.randomInts(16, 6, 0, 4)));
+      const losses: number[] = [];
+      for (let step = 0; step < 15; step++) {
+        const loss = sg.tidy(() => {
+          const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
+          const l = sg.crossEntropy(sg.linear(sg.gelu(sg.layerNorm(sg.linear(x, w1, b1))), w2, b2), t);
+          l.backward();
+          for (const p of params) {
+            p.assign(sg.noGrad(() => sg.sub(p, sg.mul(p.grad!, 0.5))));
+            p.grad!.dispose();
+            p.grad = null;
+          }
+          return l;
+        });
+        losses.push(await loss.item());
+        loss.dispose();
+      }
+      const out = await Promise.all(params.map(async (p) => Array.from(await p.data())));
+      params.forEach((p) => p.dispose()); x.dispose(); t.dispose();
+      return { losses, params: out };
+    });
+  }
+
+  it('15 SGD steps of an MLP: same losses and weights', async () => {
+    const gpu = await train(entry.backend);
+    const cpu = await train(new CpuBackend());
+    expect(cpu.losses[14]!).toBeLessThan(cpu.losses[0]! * 0.8); // it does learn
+    allClose(gpu.losses, cpu.losses, { atol: 1e-4, rtol: 1e-4 }, 'losses');
+    gpu.params.forEach((p, i) => allClose(p, cpu.params[i]!, { atol: 1e-4, rtol: 1e-3 }, `param ${i}`));
+  });
 });
 describe.skip.each(webgpuEntries.filter((b) => !b.available))('gradients on $name match the CPU backend (unavailable)', () => {
   it('skipped', () => {});
