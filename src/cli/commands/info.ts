@@ -18,7 +18,9 @@ const KEY_LIMITS = [
   'maxComputeWorkgroupsPerDimension',
 ];
 
-function formatLimit(v: number): string {
+/** Byte limits (their names end in `Size`) also in KiB/MiB. */
+function formatLimit(name: string, v: number): string {
+  if (!name.endsWith('Size')) return String(v);
   if (v >= 1 << 20 && v % (1 << 20) === 0) return `${v} (${v / (1 << 20)} MiB)`;
   if (v >= 1 << 10 && v % (1 << 10) === 0) return `${v} (${v / (1 << 10)} KiB)`;
   return String(v);
@@ -54,7 +56,7 @@ export const info: Command = {
       const w = Math.max(...rows.map(([k]) => k.length));
       for (const [k, v] of rows) io.out(`${k.padEnd(w)}  ${v}`.trimEnd());
       const lw = Math.max(0, ...limits.map((k) => k.length));
-      for (const k of limits) io.out(`  ${k.padEnd(lw)}  ${formatLimit(d.limits[k]!)}`);
+      for (const k of limits) io.out(`  ${k.padEnd(lw)}  ${formatLimit(k, d.limits[k]!)}`);
       for (const n of d.notes) io.out(`${'note'.padEnd(w)}  ${n}`);
       return 0;
     } finally {
