@@ -95,3 +95,8 @@ export function float32ToBf16(src: ArrayLike<number>): Uint16Array {
   for (let i = 0; i < src.length; i++) out[i] = numberToBf16Bits(src[i]!);
   return out;
 }
+
+/** Rounds a number to the nearest binary16 value (round-to-nearest-even). */
+export function roundToHalf(x: number): number {
+  return f16BitsToNumber(numberToF16Bits(x));
+}

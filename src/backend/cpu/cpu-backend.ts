@@ -10,7 +10,7 @@ import type {
 import { dtypeBytes } from '../backend.js';
 import { normalAt, uniformAt } from '../rng.js';
 import { floatBinary, floatUnary, intBinary, intUnary } from './elementwise.js';
-import { roundToHalf } from './half.js';
+import { roundToHalf } from '../../io/half.js';
 import { forEachStrided } from './strided.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
