@@ -41,3 +41,5 @@ export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js'
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
+export * as tokenizers from './tokenizers/index.js';
+export * as io from './io/index.js';

@@ -13,7 +13,7 @@ import { CpuBackend, type CpuStorage } from '../src/backend/cpu/cpu-backend.js';
 import { normalAt, uniformAt } from '../src/backend/rng.js';
 import { createWebGPUBackend, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
 import { bucketBytes } from '../src/backend/webgpu/pool.js';
-import { fromHalfBits, toHalfBits } from '../src/backend/webgpu/f16.js';
+import { f16BitsToNumber as fromHalfBits, numberToF16Bits as toHalfBits } from '../src/io/half.js';
 
 let gpu: WebGPUBackend | null = null;
 let skipReason = '';
