@@ -6,6 +6,7 @@ import * as sg from '../src/index.js';
 import { loadLlama2c, readLlama2cHeader } from '../src/io/llama2c.js';
 import { Llama2cTokenizer } from '../src/tokenizers/index.js';
 import { loadBackends } from './helpers/backends.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 
 const dataDir = new URL('../../shared/data/llama2c/', import.meta.url);
 const haveData = existsSync(new URL('stories260K.bin', dataDir));
@@ -61,6 +62,22 @@ for (const entry of await loadBackends()) {
       expect(readLlama2cHeader(bytes)).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, seqLen: 512 });
       expect(() => sg.withBackend(entry.backend, () => loadLlama2c(bytes.slice(0, 1000)))).toThrow(/truncated.*1000/);
       expect(() => readLlama2cHeader(bytes.slice(0, 20))).toThrow(/shorter than the 28-byte header/);
+    });
+
+    it.skipIf(entry.name === 'cpu')('logits agree with the CPU backend to 1e-4 relative', async () => {
+      const ids = Int32Array.from(tok.encode('Lily and Tom went to the park to play with a ball.', { bos: true, eos: false }));
+      const logitsOn = async (backend: typeof entry.backend) => sg.withBackend(backend, async () => {
+        const model = loadLlama2c(bytes);
+        const out = await sg.noGrad(() => sg.tidy(() => model.forward(sg.tensor(ids, { shape: [1, ids.length] })))).data();
+        model.dispose();
+        return out;
+      });
+      const gpu = await logitsOn(entry.backend);
+      const cpu = await logitsOn(new CpuBackend());
+      let scale = 0, worst = 0;
+      for (let i = 0; i < cpu.length; i++) scale = Math.max(scale, Math.abs(cpu[i]!));
+      for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(gpu[i]! - cpu[i]!));
+      expect(worst / scale).toBeLessThan(1e-4);
     });
 
     it('greedy generation reproduces run.c', async () => {
