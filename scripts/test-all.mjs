@@ -107,16 +107,26 @@ banner('Deno (deno test, built package, WebGPU)');
   } else {
     console.log(probe.stdout.split('\n')[0]);
     const xml = join(RESULTS, 'deno.xml');
-    const r = run(deno, ['test', '--allow-read', '--allow-env', `--junit-path=${xml}`, 'test/deno/']);
-    let passed = 0, failed = 0, skipped = 0, note;
-    if (existsSync(xml)) {
-      const text = readFileSync(xml, 'utf8');
-      const cases = text.match(/<testcase\b[\s\S]*?(?:\/>|<\/testcase>)/g) ?? [];
-      for (const c of cases) {
-        if (/<failure\b|<error\b/.test(c)) failed++;
-        else if (/<skipped\b/.test(c)) skipped++;
-        else passed++;
+    // Deno's test runner sometimes aborts in native teardown AFTER every test has reported
+    // ("double free or corruption", ~3-7% of runs on Mesa's llvmpipe, even for a test that only
+    // requests an adapter; `deno run` of the same code does not). Such a run, non-zero exit with no
+    // failed test, is retried once; a second one counts as a failure.
+    let passed = 0, failed = 0, skipped = 0, note, r;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      rmSync(xml, { force: true });
+      r = run(deno, ['test', '--allow-read', '--allow-env', `--junit-path=${xml}`, 'test/deno/']);
+      passed = 0; failed = 0; skipped = 0; note = undefined;
+      if (existsSync(xml)) {
+        const text = readFileSync(xml, 'utf8');
+        const cases = text.match(/<testcase\b[\s\S]*?(?:\/>|<\/testcase>)/g) ?? [];
+        for (const c of cases) {
+          if (/<failure\b|<error\b/.test(c)) failed++;
+          else if (/<skipped\b/.test(c)) skipped++;
+          else passed++;
+        }
       }
+      if (r.code === 0 || failed > 0 || attempt === 2) break;
+      loud(`deno test exited with ${r.code ?? r.signal} after ${passed} passed and no failed test (Deno crashed at exit); running it once more`);
     }
     if (r.code !== 0 && failed === 0) {
       failed = 1;

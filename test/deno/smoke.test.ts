@@ -2,6 +2,7 @@
 // 2.9 needs no --unstable-webgpu flag). Run by scripts/test-all.mjs:
 //   node_modules/.bin/deno test --allow-read --allow-env test/deno/smoke.test.ts
 // A missing navigator.gpu or adapter fails the suite; nothing is skipped.
+// @ts-types="../../dist/index.d.ts"
 import * as sg from '../../dist/index.js';
 import { smokeChecks } from '../smoke/checks.js';
 
