@@ -36,6 +36,7 @@ export const demo: Command = {
     try {
       const d = await sg.init({ backend: flags.backend as BackendChoice });
       io.out(`backend: ${d.backend}${d.adapter ? ` (${d.adapter})` : ''}`);
+      if (d.backend === 'cpu') for (const note of d.notes) io.out(`note: ${note}`);
       io.out(`model: ${nIn} -> ${hidden} (tanh) -> 1, ${n} samples, SGD lr=${lr}, ${steps} steps`);
 
       // Data: x ~ N(0, 1); y = teacher(x), a fixed random 4 -> 8 -> 1 tanh network.
