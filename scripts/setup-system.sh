@@ -10,7 +10,7 @@ mesa_version() { dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null |
 v=$(mesa_version)
 if [ -z "$v" ] || dpkg --compare-versions "$v" lt 24; then need_mesa=1; fi
 command -v chromium >/dev/null 2>&1 || need_chromium=1
-if ! command -v jupyter-nbconvert >/dev/null 2>&1 || ! python3 -c 'import nbclient' >/dev/null 2>&1 \
+if ! command -v jupyter-nbconvert >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import nbclient' >/dev/null 2>&1 \
    || [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import ipykernel' >/dev/null 2>&1; then
   need_jupyter=1
 fi

@@ -14,11 +14,15 @@
  */
 export { Tensor } from './tensor.js';
 export type { NestedArray, TensorLike } from './tensor.js';
-export type { DType, BackendDescription } from './backend/backend.js';
+export type {
+  DType, BackendDescription, Backend, HostArray, Kernels, BackendMemory, BinaryArgs, CopyArgs, MatmulArgs,
+  RandKind, ReduceOp, UnaryOp, BinaryOp, WhereArgs,
+} from './backend/backend.js';
 export { init, describe, backendName, shutdown, withBackend, getBackend } from './runtime.js';
 export type { InitOptions } from './runtime.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { tidy, keep, liveTensors } from './memory/scope.js';
+export type { Scoped } from './memory/scope.js';
 export { memory } from './memory/memory.js';
 export type { MemoryInfo } from './memory/memory.js';
 export {

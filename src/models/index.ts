@@ -1,5 +1,5 @@
 /** `sg.models`: GPT (gpt2 and llama architectures) and its configuration. */
-export { GPT, Block, Attention, MLP, Norm } from './gpt.js';
+export { GPT, Block, Attention, MLP, Norm, Embed, PosEmbed, Unembed } from './gpt.js';
 export type { GPTConfig, ResolvedGPTConfig } from './config.js';
 export { resolveConfig } from './config.js';
 export type { GenerateOptions } from './generate.js';
