@@ -101,15 +101,7 @@ fn i_ne(a: i32, b: i32) -> i32 { return select(0, 1, a != b); }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  var rem = i;
-  var ia: i32 = 0;
-  var ib: i32 = 0;
-  for (var d = i32(u.rank) - 1; d >= 0; d--) {
-    let s = dim_u(u.shape, u32(d));
-    let c = i32(rem % s);
-    rem = rem / s;
-    ia += c * dim_i(u.a_strides, u32(d));
-    ib += c * dim_i(u.b_strides, u32(d));
-  }
+  let ia = strided_offset(i, u.rank, u.shape, u.a_strides);
+  let ib = strided_offset(i, u.rank, u.shape, u.b_strides);
   out[i] = ELEM(OP(CT(a[ia]), CT(b[ib])));
 }

@@ -44,3 +44,16 @@ fn dim_u(v: array<vec4<u32>, 2>, d: u32) -> u32 {
 fn dim_i(v: array<vec4<i32>, 2>, d: u32) -> i32 {
   return v[d >> 2u][d & 3u];
 }
+
+// Offset of flat row-major index i of `shape` (rank dims) under `strides` (the CPU side of
+// broadcasting: src/backend/cpu/strided.ts). Each operand of a strided kernel calls it once.
+fn strided_offset(i: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<i32>, 2>) -> i32 {
+  var rem = i;
+  var off: i32 = 0;
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let s = dim_u(shape, u32(d));
+    off += i32(rem % s) * dim_i(strides, u32(d));
+    rem = rem / s;
+  }
+  return off;
+}

@@ -25,15 +25,7 @@ override WG: u32 = 256u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  var rem = i;
-  var si = u.src_off;
-  var di = u.dst_off;
-  for (var d = i32(u.rank) - 1; d >= 0; d--) {
-    let s = dim_u(u.shape, u32(d));
-    let c = i32(rem % s);
-    rem = rem / s;
-    si += c * dim_i(u.src_strides, u32(d));
-    di += c * dim_i(u.dst_strides, u32(d));
-  }
+  let si = u.src_off + strided_offset(i, u.rank, u.shape, u.src_strides);
+  let di = u.dst_off + strided_offset(i, u.rank, u.shape, u.dst_strides);
   dst[di] = src[si];
 }

@@ -27,18 +27,9 @@ override WG: u32 = 256u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  var rem = i;
-  var ic: i32 = 0;
-  var ia: i32 = 0;
-  var ib: i32 = 0;
-  for (var d = i32(u.rank) - 1; d >= 0; d--) {
-    let s = dim_u(u.shape, u32(d));
-    let c = i32(rem % s);
-    rem = rem / s;
-    ic += c * dim_i(u.c_strides, u32(d));
-    ia += c * dim_i(u.a_strides, u32(d));
-    ib += c * dim_i(u.b_strides, u32(d));
-  }
+  let ic = strided_offset(i, u.rank, u.shape, u.c_strides);
+  let ia = strided_offset(i, u.rank, u.shape, u.a_strides);
+  let ib = strided_offset(i, u.rank, u.shape, u.b_strides);
   if (cond[ic] != COND(0)) {
     out[i] = a[ia];
   } else {

@@ -17,6 +17,7 @@ import { learnMerges } from './bpe-train.js';
 import type { BpeTrainProgress } from './bpe-train.js';
 import { MinHeap } from './heap.js';
 import { GPT2_PATTERN, countWords, specialTokenRegExp } from './pretokenize.js';
+import { bytesToKey } from './bytes-key.js';
 
 /** Options of {@link BpeTokenizer.train}. */
 export interface BpeTrainOptions {
@@ -60,11 +61,7 @@ export class BpeFormatError extends Error {
 const ENDOFTEXT = '<|endoftext|>';
 const CACHE_LIMIT = 100_000;
 
-function keyOf(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
+const keyOf = bytesToKey;
 
 /** Incremental decoding of a token stream (multi-byte characters split across tokens are kept whole). */
 export interface BpeStreamDecoder {

@@ -17,6 +17,7 @@
  * (all little-endian). The vocabulary size is not stored: by default tokens are read to the end.
  */
 import { MinHeap } from './heap.js';
+import { bytesToKey } from './bytes-key.js';
 
 /** Options of {@link Llama2cTokenizer.fromBytes}. */
 export interface Llama2cLoadOptions {
@@ -41,12 +42,6 @@ export class TokenizerFormatError extends Error {
 const MIN_MERGE_SCORE = -1e10;
 const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 
-/** Bytes as a string of char codes 0..255 (a lossless key for arbitrary byte strings). */
-function bytesToKey(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
 
 /** Incremental decoding of a token stream to text (multi-byte characters split across tokens are kept whole). */
 export interface Llama2cStreamDecoder {
