@@ -603,6 +603,27 @@ console.log('READ ' + Array.from(r).join(','));
     be().free(cur);
     for (const x of xs) be().free(x);
   });
+
+  it('profiles kernels with timestamp queries: one entry per kernel and grid, results unchanged', async () => {
+    if (!be().canProfile) {
+      console.warn('!!! profiler test skipped: the adapter has no timestamp-query');
+      return;
+    }
+    be().startProfiling();
+    const a = be().upload(new Float32Array([1, 2, 3, 4]), 'f32');
+    const b = be().kernels.unary('neg', a, 4, 'f32');
+    const c = be().kernels.unary('neg', b, 4, 'f32');
+    const d = be().kernels.fill(1000, 2, 'f32');
+    const timings = await be().stopProfiling();
+    expect(Array.from(await be().read(c, 4, 'f32'))).toEqual([1, 2, 3, 4]);
+    const neg = timings.filter((t) => t.kernel.includes('unary') && t.kernel.includes('f_neg'));
+    expect(neg.length).toBe(1);
+    expect(neg[0]!.count).toBe(2);
+    expect(timings.some((t) => t.kernel.startsWith('fill') && t.count === 1)).toBe(true);
+    for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
+    await expect(be().stopProfiling()).rejects.toThrow(/without startProfiling/);
+    for (const s of [a, b, c, d]) be().free(s);
+  });
 });
 
 describe('WebGPU availability', () => {

@@ -9,6 +9,7 @@
 import type { BufferPool } from './pool.js';
 import type { UniformArena } from './uniforms.js';
 import type { CachedPipeline } from './pipelines.js';
+import type { KernelProfiler } from './profiler.js';
 
 export class CommandBatcher {
   private encoder: GPUCommandEncoder | null = null;
@@ -16,6 +17,10 @@ export class CommandBatcher {
   private pendingCount = 0;
   /** Total submits so far (tests, stats). */
   submits = 0;
+  /** Total dispatches so far (stats). */
+  dispatches = 0;
+  /** When set, every dispatch runs in its own timed pass (profiler.ts). */
+  profiler: KernelProfiler | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -35,7 +40,18 @@ export class CommandBatcher {
       entries: p.bindings.map(([binding], i) => ({ binding, resource: resources[i]! })),
     });
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    this.dispatches++;
+    if (this.profiler) {
+      if (this.profiler.full) {
+        this.flush();
+        this.encoder = this.device.createCommandEncoder();
+      }
+      const label = `${p.key} [${groups.join('x')}]`;
+      this.pass?.end();
+      this.pass = this.encoder.beginComputePass({ timestampWrites: this.profiler.next(label) });
+    } else if (!this.pass) {
+      this.pass = this.encoder.beginComputePass();
+    }
     this.pass.setPipeline(p.pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
@@ -46,6 +62,7 @@ export class CommandBatcher {
   flush(): void {
     if (!this.encoder) return;
     this.pass?.end();
+    this.profiler?.resolve(this.encoder);
     const cmd = this.encoder.finish();
     this.encoder = null;
     this.pass = null;

@@ -27,6 +27,8 @@ export interface KernelSpec {
 }
 
 export interface CachedPipeline {
+  /** Cache key: what the kernel is (file, entry, substitutions, overrides). */
+  key: string;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
   bindings: ReadonlyArray<readonly [number, BindingKind]>;
@@ -72,7 +74,7 @@ export class PipelineCache {
       },
       () => {},
     );
-    const cached = { pipeline, layout: bgl, bindings: spec.bindings };
+    const cached = { key, pipeline, layout: bgl, bindings: spec.bindings };
     this.pipelines.set(key, cached);
     return cached;
   }

@@ -14,8 +14,10 @@ import { makeWebGPUKernels } from './kernels.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type GpuStorage } from './pool.js';
 import { UniformArena } from './uniforms.js';
+import { KernelProfiler, type KernelTiming } from './profiler.js';
 
 export type { GpuStorage } from './pool.js';
+export type { KernelTiming } from './profiler.js';
 
 const KEY_LIMITS = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
@@ -165,11 +167,44 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     } catch {
       /* a lost device cannot submit; nothing to keep */
     }
+    this.batcher.profiler?.destroy();
+    this.batcher.profiler = null;
     this.pool.destroyAll();
     this.uniforms.destroy();
     this.device.destroy();
     // Dropping the Dawn instance lets the Node event loop exit.
     this.instance = null;
+  }
+
+  /** Whether this adapter can time kernels (the 'timestamp-query' feature). */
+  get canProfile(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /**
+   * Starts timing every dispatch with GPU timestamps (see profiler.ts); totals accumulate until
+   * `stopProfiling`. Throws when the adapter lacks 'timestamp-query'.
+   */
+  startProfiling(): void {
+    this.check();
+    if (!this.canProfile) throw new Error(`${ERR} kernel profiling needs the 'timestamp-query' feature, which this adapter does not have`);
+    if (this.batcher.profiler) return;
+    this.batcher.flush();
+    this.batcher.profiler = new KernelProfiler(this.device, this.batcher.maxPending);
+  }
+
+  /** Stops timing and returns the GPU time per kernel since `startProfiling`, slowest first. */
+  async stopProfiling(): Promise<KernelTiming[]> {
+    this.check();
+    const prof = this.batcher.profiler;
+    if (!prof) throw new Error(`${ERR} stopProfiling without startProfiling`);
+    this.batcher.flush();
+    this.batcher.profiler = null;
+    try {
+      return await this.unlessLost(prof.collect());
+    } finally {
+      prof.destroy();
+    }
   }
 
   /** Whether destroy() was called. */
