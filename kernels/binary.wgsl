@@ -1,7 +1,7 @@
 // binary.wgsl — broadcasting elementwise binary ops: out[i] = OP(a[ia], b[ib]).
 // The flat output index i is decomposed over outShape (row-major); ia / ib are the dot products
 // of that coordinate with aStrides / bStrides (0 on broadcast axes). The host merges contiguous
-// axes first, so most calls run with rank 1 or 2.
+// axes first, so most calls run with rank 1 or 2; the rank is the RANK override (common.wgsl).
 // Matches: src/backend/cpu/cpu-backend.ts `binary` with floatBinary / intBinary in
 //          src/backend/cpu/elementwise.ts.
 // Bindings: 0 uniform Params { n, rank, shape[8], a_strides[8], b_strides[8] }
@@ -101,7 +101,6 @@ fn i_ne(a: i32, b: i32) -> i32 { return select(0, 1, a != b); }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  let ia = strided_offset(i, u.rank, u.shape, u.a_strides);
-  let ib = strided_offset(i, u.rank, u.shape, u.b_strides);
-  out[i] = ELEM(OP(CT(a[ia]), CT(b[ib])));
+  let o = strided_offsets(i, u.shape, u.a_strides, u.b_strides, u.b_strides);
+  out[i] = ELEM(OP(CT(a[o.x]), CT(b[o.y])));
 }

@@ -45,15 +45,25 @@ fn dim_i(v: array<vec4<i32>, 2>, d: u32) -> i32 {
   return v[d >> 2u][d & 3u];
 }
 
-// Offset of flat row-major index i of `shape` (rank dims) under `strides` (the CPU side of
-// broadcasting: src/backend/cpu/strided.ts). Each operand of a strided kernel calls it once.
-fn strided_offset(i: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<i32>, 2>) -> i32 {
+// Rank of the (collapsed) index space of the strided kernels (binary, where, copy), fixed per
+// pipeline so the coordinate loop below unrolls and only rank - 1 integer divisions remain (the
+// outermost coordinate needs none). Integer division is scalarised on SIMD software adapters, so
+// this is what elementwise kernels cost there.
+override RANK: u32 = 8u;
+
+// Offsets of flat row-major index i of `shape` (RANK dims) under three stride sets at once (the
+// CPU side of broadcasting: src/backend/cpu/strided.ts); kernels with fewer operands pass a set
+// twice. The coordinates are decomposed once for all operands.
+fn strided_offsets(i: u32, shape: array<vec4<u32>, 2>, s0: array<vec4<i32>, 2>, s1: array<vec4<i32>, 2>,
+                   s2: array<vec4<i32>, 2>) -> vec3<i32> {
   var rem = i;
-  var off: i32 = 0;
-  for (var d = i32(rank) - 1; d >= 0; d--) {
-    let s = dim_u(shape, u32(d));
-    off += i32(rem % s) * dim_i(strides, u32(d));
-    rem = rem / s;
+  var off = vec3<i32>(0);
+  for (var d = i32(RANK) - 1; d >= 1; d--) {
+    let n = dim_u(shape, u32(d));
+    let q = rem / n;
+    let c = i32(rem - q * n);
+    off += c * vec3<i32>(dim_i(s0, u32(d)), dim_i(s1, u32(d)), dim_i(s2, u32(d)));
+    rem = q;
   }
-  return off;
+  return off + i32(rem) * vec3<i32>(dim_i(s0, 0u), dim_i(s1, 0u), dim_i(s2, 0u));
 }

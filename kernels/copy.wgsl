@@ -1,6 +1,7 @@
 // copy.wgsl — strided copy: dst[dst_off + sum_d i_d * ds_d] = src[src_off + sum_d i_d * ss_d]
 // over the index space `shape` (row-major flat index i decomposed into coordinates i_d). The host
-// merges axes that are contiguous in both src and dst, so plain copies run with rank 1.
+// merges axes that are contiguous in both src and dst, so plain copies run with rank 1 (the RANK
+// override, common.wgsl).
 // Matches: src/backend/cpu/cpu-backend.ts `copy`.
 // Bindings: 0 uniform Params { n, rank, src_off, dst_off, shape[8], src_strides[8], dst_strides[8] }
 //           1 src: array<ELEM> (read)   2 dst: array<ELEM> (read_write; elements outside the
@@ -25,7 +26,6 @@ override WG: u32 = 256u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  let si = u.src_off + strided_offset(i, u.rank, u.shape, u.src_strides);
-  let di = u.dst_off + strided_offset(i, u.rank, u.shape, u.dst_strides);
-  dst[di] = src[si];
+  let o = strided_offsets(i, u.shape, u.src_strides, u.dst_strides, u.dst_strides);
+  dst[u.dst_off + o.y] = src[u.src_off + o.x];
 }

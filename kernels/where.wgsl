@@ -1,5 +1,5 @@
 // where.wgsl — broadcasting select: out[i] = cond[ic] != 0 ? a[ia] : b[ib].
-// Index decomposition as in binary.wgsl (row-major over outShape, strides 0 on broadcast axes).
+// Index decomposition as in binary.wgsl (RANK override) (row-major over outShape, strides 0 on broadcast axes).
 // Matches: src/backend/cpu/cpu-backend.ts `where`.
 // Bindings: 0 uniform Params { n, rank, shape[8], c_strides[8], a_strides[8], b_strides[8] }
 //           1 cond: array<COND> (read)  2 a: array<ELEM> (read)  3 b: array<ELEM> (read)
@@ -27,12 +27,6 @@ override WG: u32 = 256u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  let ic = strided_offset(i, u.rank, u.shape, u.c_strides);
-  let ia = strided_offset(i, u.rank, u.shape, u.a_strides);
-  let ib = strided_offset(i, u.rank, u.shape, u.b_strides);
-  if (cond[ic] != COND(0)) {
-    out[i] = a[ia];
-  } else {
-    out[i] = b[ib];
-  }
+  let o = strided_offsets(i, u.shape, u.c_strides, u.a_strides, u.b_strides);
+  out[i] = select(b[o.z], a[o.y], cond[o.x] != COND(0));
 }

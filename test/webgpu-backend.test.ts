@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { BinaryOp, DType, HostArray, UnaryOp } from '../src/backend/backend.js';
 import { CpuBackend, type CpuStorage } from '../src/backend/cpu/cpu-backend.js';
 import { normalAt, uniformAt } from '../src/backend/rng.js';
-import { createWebGPUBackend, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
+import { createWebGPUBackend, kernelVariants, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
 import { bucketBytes } from '../src/backend/webgpu/pool.js';
 import { f16BitsToNumber as fromHalfBits, numberToF16Bits as toHalfBits } from '../src/io/half.js';
 
@@ -263,7 +263,9 @@ describe.skipIf(!gpu)('WebGPU backend (vs CPU reference)', () => {
   it('reduce: sum / max over [outer, r, inner] on both kernel paths, every dtype', async () => {
     const shapes: Array<[number, number, number]> = [];
     for (const n of SIZES) shapes.push([1, n, 1], [3, n, 1], [2, n, 5], [n, 3, 1], [1, n, 33], [2, 40, n]);
-    shapes.push([1, 3000, 1], [2, 0, 3], [70, 300, 64]);
+    shapes.push([1, 3000, 1], [2, 0, 3], [70, 300, 64], [1, 20000, 1]);
+    for (const variant of ['seq', 'tree', 'auto'] as const) {
+    kernelVariants.reduce = variant;
     for (const dtype of ALL) {
       for (const op of ['sum', 'max'] as const) {
         for (const [outer, r, inner] of shapes) {
@@ -283,6 +285,8 @@ describe.skipIf(!gpu)('WebGPU backend (vs CPU reference)', () => {
         }
       }
     }
+    }
+    kernelVariants.reduce = 'auto';
   });
 
   it('reduce: max propagates NaN and is -Infinity on an empty axis; many outputs use a 2-D grid', async () => {
@@ -293,10 +297,12 @@ describe.skipIf(!gpu)('WebGPU backend (vs CPU reference)', () => {
     expect(Array.from(await be().read(e, 2, 'f32'))).toEqual([-Infinity, -Infinity]);
     be().free(x); be().free(e);
     // 70000 outputs through the workgroup-per-output path: more workgroups than one grid row holds.
+    kernelVariants.reduce = 'tree';
     const outer = 70000, r = 40;
     const v = ints(outer * r, 5, 0, 9);
     const [y, cy] = both(v, 'i32');
     const [g2, c2] = await readBoth(be().kernels.reduce('sum', y, outer, r, 1, 'i32'), cpu.kernels.reduce('sum', cy, outer, r, 1, 'i32'), outer, 'i32');
+    kernelVariants.reduce = 'auto';
     expectClose(g2, c2, EXACT, 'reduce 2-D grid');
     be().free(y);
   });

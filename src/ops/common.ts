@@ -4,6 +4,7 @@ import { isFloat } from '../backend/backend.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { getBackend } from '../runtime.js';
 import type { Shape } from '../shape.js';
+import { constantScalar } from './constants.js';
 
 /** The kernel table of the backend all inputs live on; throws if they are on different backends. */
 export function kernelsOf(op: string, ...ts: Tensor[]): Kernels<any> {
@@ -24,9 +25,9 @@ export function wrap(b: Backend<any>, storage: unknown, shape: Shape, dtype: DTy
   return Tensor.fromStorage(b, storage, shape, dtype);
 }
 
-/** A scalar (shape []) tensor on backend b. */
+/** A scalar (shape []) tensor on backend b (a shared cached constant, see constants.ts). */
 export function scalar(b: Backend<any>, value: number, dtype: DType): Tensor {
-  return wrap(b, b.kernels.fill(1, value, dtype), [], dtype);
+  return constantScalar(b, value, dtype);
 }
 
 /** Turns a number into a scalar tensor matching `like` (backend and dtype). */

@@ -19,6 +19,11 @@ export interface AcquiredDevice {
   /** The Dawn GPU instance in Node (null when navigator.gpu was used). */
   instance: GPU | null;
   adapterName: string;
+  /**
+   * Whether the adapter runs on the CPU (llvmpipe / lavapipe, SwiftShader, or the browser's
+   * fallback adapter). Kernel choices differ there: SIMD lanes make workgroup barriers costly.
+   */
+  software: boolean;
   features: string[];
   limits: Record<string, number>;
   notes: string[];
@@ -97,6 +102,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
     adapter,
     instance,
     adapterName: describeAdapter(adapter),
+    software: isSoftwareAdapter(adapter),
     features: [...device.features].map(String).sort(),
     limits: deviceLimits,
     notes,
@@ -120,6 +126,14 @@ function describeAdapter(adapter: GPUAdapter): string {
   const description = String(info.description ?? '');
   const head = [vendor, architecture, device].filter((s) => s.length > 0).join(' ');
   return description ? (head ? `${head} (${description})` : description) : head || 'unknown adapter';
+}
+
+/** A CPU-emulated adapter: the fallback flag, or a known software rasterizer's name. */
+function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  if ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
+  const info = (adapter as { info?: GPUAdapterInfo }).info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+  if (info?.isFallbackAdapter) return true;
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(describeAdapter(adapter));
 }
 
 function isNode(): boolean {

@@ -1,3 +1,4 @@
 /** Public entry of the WebGPU backend. */
 export { WebGPUBackend, createWebGPUBackend, type GpuStorage } from './webgpu-backend.js';
 export type { AcquireOptions } from './device.js';
+export { kernelVariants } from './kernels.js';

@@ -56,6 +56,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       uniforms: this.uniforms,
       maxPerDim: lim.maxComputeWorkgroupsPerDimension ?? 65535,
       supportsF16: this.supportsF16,
+      software: acq.software,
       check: () => this.check(),
     });
   }
