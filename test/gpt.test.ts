@@ -37,7 +37,7 @@ describe.each(['gpt2', 'llama'] as const)('GPT %s', (arch) => {
       sg.crossEntropy(logits.slice(1, 0, 4), tokens.slice(1, 1, 5)).backward();
     });
     for (const [n, p] of model.namedParameters()) expect(p.grad, n).not.toBeNull();
-    expect(() => model.forward(sg.tensor(new Int32Array(9), { shape: [1, 9] }))).toThrow(/9 tokens exceed the context of 8/);
+    expect(() => model.forward(sg.tensor(new Int32Array(9), { shape: [1, 9] }))).toThrow(/positions 0\.\.8 exceed the context of 8/);
   });
 
   it('is causal: logits at t do not depend on tokens after t', async () => {
@@ -46,6 +46,58 @@ describe.each(['gpt2', 'llama'] as const)('GPT %s', (arch) => {
     const a = await run([1, 2, 3, 4, 5]);
     const b = await run([1, 2, 3, 6, 0]);
     expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  it('KV cache: incremental logits equal the full forward; cached and uncached generation agree', async () => {
+    const model = new sg.models.GPT({ arch, vocabSize: 13, nCtx: 12, dModel: 16, nLayer: 2, nHead: 4, nKvHead: arch === 'llama' ? 2 : 4, seed: 3 });
+    const ids = [1, 5, 2, 9, 12, 0, 7];
+    const full = await sg.noGrad(() => sg.tidy(() => model.forward(sg.tensor(Int32Array.from(ids), { shape: [1, ids.length] })))).data();
+    const cache = new sg.models.KVCache(2);
+    const parts: number[] = [];
+    for (const [a, b] of [[0, 3], [3, 4], [4, 7]] as const) {
+      const chunk = ids.slice(a, b);
+      const out = await sg.noGrad(() => sg.tidy(() => model.forward(sg.tensor(Int32Array.from(chunk), { shape: [1, chunk.length] }), { cache }))).data();
+      parts.push(...out);
+      expect(cache.length).toBe(b);
+    }
+    expect(() => model.forward(sg.tensor(new Int32Array(6), { shape: [1, 6] }), { cache })).toThrow(/positions 7\.\.12 exceed the context of 12/);
+    const before = sg.liveTensors();
+    cache.dispose();
+    expect(sg.liveTensors()).toBe(before - 4); // k and v of 2 layers
+    expect(parts.length).toBe(full.length);
+    for (let i = 0; i < full.length; i++) expect(parts[i]!).toBeCloseTo(full[i]!, 5);
+
+    const gen = async (opts: sg.models.GenerateOptions) => {
+      const out: number[] = [];
+      for await (const id of model.generate([1, 2], opts)) out.push(id);
+      return out;
+    };
+    for (const sampling of [{ temperature: 0 }, { temperature: 1.2, seed: 7 }, { temperature: 0.9, topK: 5, topP: 0.9, seed: 3 }]) {
+      // 10 new tokens stay inside nCtx = 12, where both paths see the same positions.
+      const cached = await gen({ ...sampling, maxNewTokens: 10 });
+      const uncached = await gen({ ...sampling, maxNewTokens: 10, useCache: false });
+      expect(cached).toEqual(uncached);
+      expect(cached.length).toBe(10);
+    }
+    // Past the context the cache is rebuilt and generation goes on.
+    expect((await gen({ temperature: 0, maxNewTokens: 30 })).length).toBe(30);
+  });
+
+  it('batched prompts: each row equals its own greedy generation; stopped rows give null', async () => {
+    const model = new sg.models.GPT({ arch, vocabSize: 11, nCtx: 16, dModel: 8, nLayer: 1, nHead: 2, seed: 4 });
+    const prompts = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+    const rows: (number | null)[][] = [];
+    for await (const step of model.generateBatch(prompts, { temperature: 0, maxNewTokens: 6 })) rows.push(step);
+    for (let r = 0; r < prompts.length; r++) {
+      const single: number[] = [];
+      for await (const id of model.generate(prompts[r]!, { temperature: 0, maxNewTokens: 6 })) single.push(id);
+      expect(rows.map((s) => s[r])).toEqual(single);
+    }
+    const first = rows[0]![0]!;
+    const withStop: (number | null)[][] = [];
+    for await (const step of model.generateBatch(prompts, { temperature: 0, maxNewTokens: 6, stopTokens: [first] })) withStop.push(step);
+    for (const step of withStop) expect(step[0]).toBeNull();
+    await expect(async () => { for await (const _ of model.generateBatch([[1, 2], [3]])) void _; }).rejects.toThrow(/equal lengths; prompt 1 has 1 tokens/);
   });
 });
 
@@ -89,6 +141,10 @@ for (const entry of await loadBackends()) {
         const maxNewTokens = ref.greedy.steps + 1 - prompt.length;
         for await (const id of model.generate(prompt, { maxNewTokens, temperature: 0, stopTokens: [1] })) out.push(id);
         expect(tok.decode([...prompt, ...out])).toBe(ref.greedy.text);
+        // The same with the cache off (every step re-runs the whole prefix).
+        const uncached: number[] = [];
+        for await (const id of model.generate(prompt, { maxNewTokens, temperature: 0, stopTokens: [1], useCache: false })) uncached.push(id);
+        expect(uncached).toEqual(out);
         model.dispose();
       });
     }, 300_000);

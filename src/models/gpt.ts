@@ -17,7 +17,17 @@ import { requireDtype } from '../ops/common.js';
 import { fmt } from '../shape.js';
 import { applyRope, ropeTables } from './rope.js';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config.js';
-import { generate, type GenerateOptions } from './generate.js';
+import { generate, generateBatch, type GenerateOptions } from './generate.js';
+import type { KVCache } from './kv-cache.js';
+
+/** Options of `GPT.forward`. */
+export interface ForwardOptions {
+  /**
+   * Incremental decoding: the tokens continue the sequence whose keys/values the cache holds
+   * (positions start at `cache.length`), and their keys/values are appended to it.
+   */
+  cache?: KVCache;
+}
 
 const param = (t: Tensor): Tensor => { t.requiresGrad = true; return t; };
 const normal = (shape: number[], std: number, seed: number) => randn(shape, { seed, scale: std, requiresGrad: true });
@@ -56,8 +66,11 @@ export class Attention extends Module {
     this.b_O = bias ? param(zeros([d])) : null;
   }
 
-  /** x [B, T, d] -> [B, T, d]; `rope` holds cos/sin tables for llama. */
-  forward(x: Tensor, rope: [Tensor, Tensor] | null): Tensor {
+  /**
+   * x [B, T, d] -> [B, T, d]; `rope` holds cos/sin tables for llama; with `kv` the new keys and
+   * values are appended to the cache and attention runs over the whole cached sequence.
+   */
+  forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
     const [B, T] = x.shape as [number, number, number];
     const { nHead, nKvHead, dHead } = this.cfg;
     const heads = (t: Tensor, h: number) => permute(reshape(t, [B, T, h, dHead]), [0, 2, 1, 3]); // [B, h, T, dHead]
@@ -68,9 +81,11 @@ export class Attention extends Module {
       q = applyRope(q, rope[0], rope[1]);
       k = applyRope(k, rope[0], rope[1]);
     }
+    if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, nKvHead, Tk, dHead]
     if (nKvHead !== nHead) {
       const g = nHead / nKvHead;
-      const share = (t: Tensor) => reshape(expand(unsqueeze(t, 2), [B, nKvHead, g, T, dHead]), [B, nHead, T, dHead]);
+      const Tk = k.shape[2]!;
+      const share = (t: Tensor) => reshape(expand(unsqueeze(t, 2), [B, nKvHead, g, Tk, dHead]), [B, nHead, Tk, dHead]);
       k = share(k);
       v = share(v);
     }
@@ -116,8 +131,8 @@ export class Block extends Module {
     this.ln2 = new Norm(cfg.dModel, kind, cfg.normEps);
     this.mlp = new MLP(cfg, seed);
   }
-  forward(x: Tensor, rope: [Tensor, Tensor] | null): Tensor {
-    const mid = add(x, this.attn.forward(this.ln1.forward(x), rope));
+  forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
+    const mid = add(x, this.attn.forward(this.ln1.forward(x), rope, kv));
     return add(mid, this.mlp.forward(this.ln2.forward(mid)));
   }
 }
@@ -161,16 +176,28 @@ export class GPT extends Module {
     this.unembed = cfg.tieEmbeddings ? null : new Unembed(cfg.vocabSize, cfg.dModel, s + 3);
   }
 
-  /** tokens i32 [B, T] (T <= nCtx) -> logits [B, T, V]. */
-  forward(tokens: Tensor): Tensor {
+  /**
+   * tokens i32 [B, T] -> logits [B, T, V]. Positions start at 0, or at `cache.length` when a
+   * KV cache is given (see ForwardOptions); start + T must not exceed nCtx.
+   */
+  forward(tokens: Tensor, opts: ForwardOptions = {}): Tensor {
     requireDtype('GPT.forward', tokens, 'i32', 'tokens');
     if (tokens.rank !== 2) throw new Error(`storygrad: GPT.forward: tokens must be [B, T], got ${fmt(tokens.shape)}`);
     const T = tokens.shape[1]!;
-    if (T > this.config.nCtx) throw new Error(`storygrad: GPT.forward: ${T} tokens exceed the context of ${this.config.nCtx}`);
+    const cache = opts.cache;
+    const start = cache ? cache.length : 0;
+    if (cache && cache.nLayer !== this.config.nLayer) {
+      throw new Error(`storygrad: GPT.forward: the KV cache has ${cache.nLayer} layers, the model ${this.config.nLayer}`);
+    }
+    if (start + T > this.config.nCtx) {
+      throw new Error(`storygrad: GPT.forward: positions ${start}..${start + T - 1} exceed the context of ${this.config.nCtx}` + (cache ? ' (reset the KV cache)' : ''));
+    }
     let x = embedding(this.embed.W_E, tokens); // [B, T, d]
-    if (this.pos_embed) x = add(x, slice(this.pos_embed.W_pos, 0, 0, T));
-    const rope = this.config.arch === 'llama' ? ropeTables(x, T, this.config.dHead, this.config.ropeTheta) : null;
-    for (const block of this.blocks) x = block.forward(x, rope);
+    if (this.pos_embed) x = add(x, slice(this.pos_embed.W_pos, 0, start, start + T));
+    const rope = this.config.arch === 'llama' ? ropeTables(x, T, this.config.dHead, this.config.ropeTheta, start) : null;
+    this.blocks.forEach((block, layer) => {
+      x = block.forward(x, rope, cache ? { cache, layer } : undefined);
+    });
     x = this.ln_final.forward(x);
     return linear(x, this.unembed ? this.unembed.W_U : this.embed.W_E); // [B, T, V]
   }
@@ -178,6 +205,14 @@ export class GPT extends Module {
   /** Streams generated token ids (see GenerateOptions). */
   generate(prompt: number[], opts: GenerateOptions = {}): AsyncGenerator<number> {
     return generate(this, prompt, opts);
+  }
+
+  /**
+   * Generates for several prompts of equal length at once (one batched forward per step); each
+   * step yields one id per prompt, or null for a prompt that already stopped.
+   */
+  generateBatch(prompts: number[][], opts: GenerateOptions = {}): AsyncGenerator<(number | null)[]> {
+    return generateBatch(this, prompts, opts);
   }
 
 }

@@ -4,3 +4,5 @@ export type { GPTConfig, ResolvedGPTConfig } from './config.js';
 export { resolveConfig } from './config.js';
 export type { GenerateOptions } from './generate.js';
 export { sampleFromLogits } from './generate.js';
+export { KVCache } from './kv-cache.js';
+export type { ForwardOptions } from './gpt.js';
