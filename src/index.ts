@@ -26,7 +26,7 @@ export type { Scoped } from './memory/scope.js';
 export { memory } from './memory/memory.js';
 export type { MemoryInfo } from './memory/memory.js';
 export {
-  tensor, full, zeros, ones, zerosLike, onesLike, arange, randn, rand, manualSeed,
+  tensor, full, zeros, ones, zerosLike, onesLike, arange, randn, rand, manualSeed, getRngState, setRngState,
 } from './ops/creation.js';
 export type { TensorOptions, TensorData, RandomOptions } from './ops/creation.js';
 export {
@@ -47,3 +47,5 @@ export * as optim from './optim/index.js';
 export * as models from './models/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export * as io from './io/index.js';
+export * as train from './train/index.js';
+export * as data from './data/index.js';

@@ -121,6 +121,17 @@ export function nextSeed(): number {
   return mix32((globalSeed + Math.imul(++globalCounter, 0x9e3779b9)) >>> 0);
 }
 
+/** The global generator's state (seed and counter), for checkpoints. */
+export function getRngState(): { seed: number; counter: number } {
+  return { seed: globalSeed, counter: globalCounter };
+}
+
+/** Restores a state from `getRngState`. */
+export function setRngState(state: { seed: number; counter: number }): void {
+  globalSeed = state.seed >>> 0;
+  globalCounter = state.counter;
+}
+
 /** Options of the random constructors. */
 export interface RandomOptions extends TensorOptions {
   /** Seed; the same seed gives the same numbers on every backend. */

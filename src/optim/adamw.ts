@@ -61,4 +61,36 @@ export class AdamW extends Optimizer {
   state(): { t: number; m: (Tensor | undefined)[]; v: (Tensor | undefined)[] } {
     return { t: this.t, m: this.params.map((p) => this.m.get(p)), v: this.params.map((p) => this.v.get(p)) };
   }
+
+  /**
+   * Restores a state saved with `state()` (same parameter order). The optimizer takes ownership
+   * of the given moment tensors; shapes must match the parameters.
+   */
+  loadState(state: { t: number; m: (Tensor | undefined)[]; v: (Tensor | undefined)[] }): void {
+    if (state.m.length !== this.params.length || state.v.length !== this.params.length) {
+      throw new Error(`storygrad: AdamW.loadState: state for ${state.m.length} parameters, the optimizer has ${this.params.length}`);
+    }
+    this.params.forEach((p, i) => {
+      for (const [what, t] of [['m', state.m[i]], ['v', state.v[i]]] as const) {
+        if (t && (t.size !== p.size || t.dtype !== p.dtype)) {
+          throw new Error(`storygrad: AdamW.loadState: ${what} of parameter ${i} is ${t.describe()}, the parameter is ${p.describe()}`);
+        }
+      }
+    });
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+    const own = (t: Tensor, p: Tensor): Tensor => {
+      if (t.shape.length === p.shape.length && t.shape.every((d, k) => d === p.shape[k])) return keep(t);
+      const view = keep(t.reshape(p.shape.slice()));
+      t.dispose();
+      return view;
+    };
+    this.params.forEach((p, i) => {
+      const m = state.m[i], v = state.v[i];
+      if (m) this.m.set(p, own(m, p));
+      if (v) this.v.set(p, own(v, p));
+    });
+    this.t = state.t;
+  }
 }

@@ -4,4 +4,4 @@ export { SGD } from './sgd.js';
 export type { SGDOptions } from './sgd.js';
 export { AdamW } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
-export { clipGradNorm } from './clip.js';
+export { clipGradNorm, clipGradNormOnDevice } from './clip.js';

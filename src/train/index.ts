@@ -1,0 +1,14 @@
+/** `sg.train`: the Trainer, its learning-rate schedule, checkpoints, metrics log and loss plot. */
+export { Trainer, NonFiniteLossError } from './trainer.js';
+export type { TrainerOptions, TrainResult, TrainBatches, EvalBatches, SampleDecoder } from './trainer.js';
+export { learningRateAt } from './schedule.js';
+export type { ScheduleOptions } from './schedule.js';
+export { saveCheckpoint, loadCheckpoint, findCheckpoint, modelToSafetensors, loadWeightsInto, configFromSafetensors } from './checkpoint.js';
+export type { TrainingState } from './checkpoint.js';
+export { MetricsLog } from './metrics.js';
+export type { MetricsRecord } from './metrics.js';
+export { lossCurveSvg, niceTicks } from './plot.js';
+export type { LossPlotOptions } from './plot.js';
+export { formatProgress, formatDuration } from './progress.js';
+export type { ProgressState } from './progress.js';
+export { findNonFiniteParameter, findNonFiniteActivation } from './nonfinite.js';
