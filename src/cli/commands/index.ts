@@ -5,5 +5,6 @@
 import type { Command } from '../args.js';
 import { demo } from './demo.js';
 import { info } from './info.js';
+import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [info, demo];
+export const COMMANDS: readonly Command[] = [info, train, demo];

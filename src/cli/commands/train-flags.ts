@@ -1,0 +1,111 @@
+/**
+ * Flags shared by `storygrad train` and `storygrad demo`: model shape, optimisation and
+ * evaluation settings, and the TTY progress writer.
+ */
+import type { FlagSpec, Flags } from '../args.js';
+import { UsageError } from '../args.js';
+import type { RunTrainOptions, TrainRunOptions } from '../../train/run.js';
+
+/** Model-shape flags. */
+export const MODEL_FLAGS: FlagSpec[] = [
+  { name: 'arch', type: 'string', choices: ['gpt2', 'llama'], default: 'gpt2', help: 'architecture' },
+  { name: 'd-model', type: 'integer', default: 128, value: 'N', help: 'residual width' },
+  { name: 'n-layer', type: 'integer', default: 4, value: 'N', help: 'transformer blocks' },
+  { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
+  { name: 'n-kv-head', type: 'integer', value: 'N', help: 'key/value heads (llama; default n-head)' },
+  { name: 'd-mlp', type: 'integer', value: 'N', help: 'MLP hidden size (default 4 d-model, llama 8/3 d-model)' },
+  { name: 'n-ctx', type: 'integer', value: 'N', help: 'context length (default --seq)' },
+];
+
+/** Optimisation and evaluation flags. */
+export const OPTIM_FLAGS: FlagSpec[] = [
+  { name: 'steps', type: 'integer', default: 1000, value: 'N', help: 'optimizer steps' },
+  { name: 'batch', type: 'integer', default: 16, value: 'N', help: 'sequences per micro-batch' },
+  { name: 'seq', type: 'integer', default: 128, value: 'N', help: 'tokens per sequence' },
+  { name: 'lr', type: 'number', default: 1e-3, value: 'X', help: 'peak learning rate' },
+  { name: 'min-lr', type: 'number', value: 'X', help: 'final learning rate of the cosine (default lr/10)' },
+  { name: 'warmup', type: 'integer', value: 'N', help: 'warmup steps (default min(100, steps/10))' },
+  { name: 'weight-decay', type: 'number', default: 0.1, value: 'X', help: 'AdamW decoupled weight decay' },
+  { name: 'grad-clip', type: 'number', default: 1, value: 'X', help: 'clip the gradient norm (0 = off)' },
+  { name: 'grad-accum', type: 'integer', default: 1, value: 'N', help: 'micro-batches per step' },
+  { name: 'eval-every', type: 'integer', default: 100, value: 'N', help: 'evaluate (and checkpoint) every N steps' },
+  { name: 'eval-batches', type: 'integer', default: 20, value: 'N', help: 'validation batches per evaluation' },
+  { name: 'sample-tokens', type: 'integer', default: 96, value: 'N', help: 'tokens of the sample story at each evaluation' },
+  { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the weights and the batches' },
+];
+
+function positive(flags: Flags, names: string[], command: string): void {
+  for (const n of names) {
+    const v = flags[n];
+    if (v !== undefined && !((v as number) > 0)) throw new UsageError(`--${n} must be positive, got ${v}`, command);
+  }
+}
+
+/** The model shape from the flags. */
+export function modelFromFlags(flags: Flags, command: string): NonNullable<TrainRunOptions['model']> {
+  positive(flags, ['d-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp', 'n-ctx'], command);
+  return {
+    arch: flags['arch'] as 'gpt2' | 'llama',
+    dModel: flags['d-model'] as number,
+    nLayer: flags['n-layer'] as number,
+    nHead: flags['n-head'] as number,
+    ...(flags['n-kv-head'] !== undefined ? { nKvHead: flags['n-kv-head'] as number } : {}),
+    ...(flags['d-mlp'] !== undefined ? { dMlp: flags['d-mlp'] as number } : {}),
+    ...(flags['n-ctx'] !== undefined ? { nCtx: flags['n-ctx'] as number } : {}),
+  };
+}
+
+/** The training options from the flags. */
+export function trainFromFlags(flags: Flags, command: string): RunTrainOptions {
+  positive(flags, ['steps', 'batch', 'seq', 'lr', 'grad-accum', 'eval-batches'], command);
+  return {
+    steps: flags['steps'] as number,
+    batchSize: flags['batch'] as number,
+    seqLen: flags['seq'] as number,
+    lr: flags['lr'] as number,
+    minLr: flags['min-lr'] as number | undefined,
+    warmupSteps: flags['warmup'] as number | undefined,
+    weightDecay: flags['weight-decay'] as number,
+    gradClip: flags['grad-clip'] as number,
+    gradAccum: flags['grad-accum'] as number,
+    evalEvery: flags['eval-every'] as number,
+    evalBatches: flags['eval-batches'] as number,
+    seed: flags['seed'] as number,
+    sampleTokens: flags['sample-tokens'] as number,
+  };
+}
+
+/** A progress writer redrawing one line on a TTY (stderr), or undefined when not a TTY. */
+export function ttyProgress(): ((line: string) => void) | undefined {
+  const p = (globalThis as { process?: { stderr?: { isTTY?: boolean; columns?: number; write(s: string): boolean } } }).process;
+  const err = p?.stderr;
+  if (!err?.isTTY) return undefined;
+  return (line: string) => {
+    const width = (err.columns ?? 100) - 1;
+    err.write('\r' + line.slice(0, width).padEnd(width));
+  };
+}
+
+/** Ends the progress line before a regular log line is printed. */
+export function withProgressBreak(progress: ((line: string) => void) | undefined, log: (line: string) => void): (line: string) => void {
+  if (!progress) return log;
+  const err = (globalThis as { process?: { stderr?: { write(s: string): boolean } } }).process?.stderr;
+  return (line: string) => {
+    err?.write('\r\x1b[K');
+    log(line);
+  };
+}
+
+/** Aborts `ctrl` on the first SIGINT (the trainer then saves a checkpoint); a second one exits. */
+export function abortOnSigint(ctrl: AbortController, log: (line: string) => void): () => void {
+  const proc = (globalThis as { process?: { on(e: string, f: () => void): void; off(e: string, f: () => void): void; exit(c: number): never } }).process;
+  if (!proc?.on) return () => {};
+  let count = 0;
+  const handler = () => {
+    if (++count > 1) proc.exit(130);
+    log('interrupt: finishing this step and saving a checkpoint (press Ctrl-C again to quit now)');
+    ctrl.abort();
+  };
+  proc.on('SIGINT', handler);
+  return () => proc.off('SIGINT', handler);
+}
