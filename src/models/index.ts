@@ -4,3 +4,7 @@ export type { GPTConfig, ResolvedGPTConfig } from './config.js';
 export { resolveConfig } from './config.js';
 export type { GenerateOptions } from './generate.js';
 export { sampleFromLogits } from './generate.js';
+export { PRESETS, preset } from './presets.js';
+export type { PresetName, PresetShape, PresetOptions } from './presets.js';
+export { countParams, flopsPerToken } from './count.js';
+export type { ParamCount, BlockParamCount, FlopCount } from './count.js';

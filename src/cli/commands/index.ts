@@ -4,6 +4,7 @@
  */
 import type { Command } from '../args.js';
 import { demo } from './demo.js';
+import { generate } from './generate.js';
 import { info } from './info.js';
 
-export const COMMANDS: readonly Command[] = [info, demo];
+export const COMMANDS: readonly Command[] = [info, demo, generate];
