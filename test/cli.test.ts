@@ -1,15 +1,23 @@
-// The `storygrad` command: flag parsing, help, errors (exit 2), and `info` / `demo` on the CPU
-// backend through `main` (from source), plus `bin/storygrad.js` on the build.
+// The `storygrad` command: flag parsing, help, errors (exit 2), `info` / `demo` / `generate` on
+// the CPU backend through `main` (from source), plus `bin/storygrad.js` on the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as sg from '../src/index.js';
 import { parseFlags, UsageError, type FlagSpec } from '../src/cli/args.js';
 import { COMMANDS, main } from '../src/cli/main.js';
+import { stopTokensFor } from '../src/cli/commands/generate.js';
+import { saveModel } from '../src/io/checkpoint.js';
+import { BpeTokenizer, Llama2cTokenizer } from '../src/tokenizers/index.js';
 
-function capture() {
-  const out: string[] = [], err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+/** Captures out/err lines and streamed writes; `streaming: false` leaves `write` out. */
+function capture({ streaming = true } = {}) {
+  const out: string[] = [], err: string[] = [], writes: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+  return { io: streaming ? { ...io, write: (t: string) => writes.push(t) } : io, out, err, writes };
 }
 
 const SPECS: FlagSpec[] = [
@@ -101,5 +109,109 @@ describe('bin/storygrad.js (built CLI)', () => {
     const r = spawnSync(process.execPath, [bin, 'nope'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('storygrad generate', () => {
+  const LLAMA = fileURLToPath(new URL('../../shared/data/llama2c/', import.meta.url));
+  const haveLlama = existsSync(join(LLAMA, 'stories260K.bin'));
+  if (!haveLlama) console.warn('\n!!! generate reference tests SKIPPED: ../shared/data/llama2c is absent\n');
+  const ckpt = join(LLAMA, 'stories260K.bin'), tok512 = join(LLAMA, 'tok512.bin');
+  const tmp = mkdtempSync(join(tmpdir(), 'storygrad-cli-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it.skipIf(!haveLlama)('streams exactly what llama2.c run.c printed (stories260K, greedy)', async () => {
+    const ref = JSON.parse(readFileSync(join(LLAMA, 'reference.json'), 'utf8')).greedy as { prompt: string; steps: number; text: string };
+    // run.c's `steps` counts positions, BOS and prompt included: the final sequence has steps + 1
+    // ids, so the new tokens are steps + 1 - prompt length (96 here, not 100; see test/gpt.test.ts).
+    const promptLen = Llama2cTokenizer.fromBytes(new Uint8Array(readFileSync(tok512))).encode(ref.prompt).length;
+    const n = ref.steps + 1 - promptLen;
+    const c = capture();
+    const argv = ['generate', '--checkpoint', ckpt, '--tokenizer', tok512, '--prompt', ref.prompt, '--temperature', '0',
+      '--max-new-tokens', String(n), '--backend', 'cpu'];
+    expect(await main(argv, c.io), c.err.join('\n')).toBe(0);
+    expect(c.writes.join('')).toBe(ref.text + '\n');
+    expect(c.writes.length).toBeGreaterThan(50); // streamed token by token, not written once
+    expect(c.out).toEqual([]);
+    expect(c.err).toHaveLength(1);
+    expect(c.err[0]).toMatch(new RegExp(`^generated ${n} tokens in [\\d.]+ s: [\\d.]+ tokens/s \\(cpu`));
+  }, 300_000);
+
+  it.skipIf(!haveLlama)("--steps counts like run.c: --steps 10 equals --max-new-tokens 6 for a 5-token prompt; without write() the text comes through out()", async () => {
+    const base = ['generate', '--checkpoint', ckpt, '--tokenizer', tok512, '--prompt', 'Once upon a time', '--temperature', '0', '--backend', 'cpu'];
+    const a = capture(), b = capture({ streaming: false });
+    expect(await main([...base, '--steps', '10'], a.io)).toBe(0);
+    expect(await main([...base, '--max-new-tokens', '6'], b.io)).toBe(0);
+    expect(a.err[0]).toMatch(/^generated 6 tokens/);
+    expect(b.out).toEqual([a.writes.join('').replace(/\n$/, '')]);
+    expect(a.writes.join('')).toMatch(/^Once upon a time, there was/);
+  }, 120_000);
+
+  it('a run directory with a BPE tokenizer: same text as the library, and <|endoftext|> stops it', async () => {
+    const tok = BpeTokenizer.train('Once upon a time there was a cat. The cat sat.<|endoftext|>A dog ran. '.repeat(5), { vocabSize: 300 });
+    const eot = tok.eosId!;
+    const model = new sg.models.GPT({ arch: 'gpt2', vocabSize: tok.vocabSize, nCtx: 32, dModel: 16, nLayer: 1, nHead: 2, tieEmbeddings: false, seed: 5 });
+    const dir = join(tmp, 'run');
+    await saveModel(dir, model, { tokenizer: tok });
+    const opts = { maxNewTokens: 8, temperature: 0.9, topK: 50, topP: 0.95, seed: 3, stopTokens: [eot] };
+    const ids: number[] = [];
+    for await (const id of model.generate(tok.encode('Once upon'), opts)) ids.push(id);
+    expect(ids.length).toBeGreaterThan(0);
+    const c = capture();
+    const argv = ['generate', '--checkpoint', dir, '--prompt', 'Once upon', '--max-new-tokens', '8', '--temperature', '0.9',
+      '--top-k', '50', '--top-p', '0.95', '--seed', '3', '--backend', 'cpu'];
+    expect(await main(argv, c.io), c.err.join('\n')).toBe(0);
+    expect(c.writes.join('')).toBe(tok.decode([...tok.encode('Once upon'), ...ids]) + '\n');
+    expect(c.err[0]).toMatch(new RegExp(`^generated ${ids.length} tokens`));
+
+    // Make <|endoftext|> the certain next token: the final norm outputs e_0, W_U scores e_0 only for eot.
+    sg.withBackend(model.embed.W_E.backend, () => sg.noGrad(() => {
+      model.ln_final.w.assign(sg.zeros([16]));
+      model.ln_final.b!.assign(sg.tensor(Float32Array.from({ length: 16 }, (_, i) => (i === 0 ? 1 : 0))));
+      const wu = new Float32Array(tok.vocabSize * 16);
+      wu[eot * 16] = 10;
+      model.unembed!.W_U.assign(sg.tensor(wu, { shape: [tok.vocabSize, 16] }));
+    })); // the model lives on the default backend of before `main` (its shutdown replaced it)
+    await saveModel(dir, model, { tokenizer: tok });
+    const s = capture();
+    expect(await main(['generate', '--checkpoint', dir, '--prompt', 'A dog', '--temperature', '0', '--backend', 'cpu'], s.io)).toBe(0);
+    expect(s.writes.join('')).toBe('A dog\n');
+    expect(s.err[0]).toMatch(/^generated 0 tokens/);
+    expect(stopTokensFor(tok)).toEqual([eot]);
+    model.dispose();
+  }, 120_000);
+
+  it('stop tokens: BOS and EOS for llama2.c tokenizers, <|endoftext|> for BPE', () => {
+    const llamaLike = { kind: 'llama2c', bosId: 1, eosId: 2 } as Parameters<typeof stopTokensFor>[0];
+    expect(stopTokensFor(llamaLike)).toEqual([1, 2]);
+    expect(stopTokensFor(BpeTokenizer.train('a b', { vocabSize: 258, specialTokens: [] }))).toEqual([]);
+  });
+
+  it('bad flags exit 2 and missing files exit 1, each with one line', async () => {
+    const usage: string[][] = [
+      ['generate', '--prompt', 'x'],
+      ['generate', '--checkpoint', 'x.bin'],
+      ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--top-p', '0'],
+      ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--temperature', '-1'],
+      ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--steps', '5', '--max-new-tokens', '5'],
+      ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--max-new-tokens', 'many'],
+    ];
+    for (const argv of usage) {
+      const c = capture();
+      expect(await main(argv, c.io), argv.join(' ')).toBe(2);
+      expect(c.err).toHaveLength(1);
+    }
+    const missing = capture();
+    expect(await main(['generate', '--checkpoint', join(tmp, 'nope.bin'), '--prompt', 'x', '--backend', 'cpu'], missing.io)).toBe(1);
+    expect(missing.err).toEqual([`storygrad generate: checkpoint not found: ${join(tmp, 'nope.bin')}`]);
+    if (haveLlama) {
+      const noTok = capture();
+      expect(await main(['generate', '--checkpoint', ckpt, '--prompt', 'x', '--backend', 'cpu'], noTok.io)).toBe(1);
+      expect(noTok.err).toHaveLength(1);
+      expect(noTok.err[0]).toMatch(/has no tokenizer saved with it: pass --tokenizer PATH/);
+      const badTok = capture();
+      expect(await main(['generate', '--checkpoint', ckpt, '--tokenizer', join(tmp, 'tok.bin'), '--prompt', 'x', '--backend', 'cpu'], badTok.io)).toBe(1);
+      expect(badTok.err).toEqual([`storygrad generate: tokenizer not found: ${join(tmp, 'tok.bin')}`]);
+    }
   });
 });

@@ -22,6 +22,11 @@ export type Flags = Record<string, string | number | boolean | undefined>;
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
+  /**
+   * Writes text to stdout as is (no newline added), for streamed output. Optional: commands fall
+   * back to `out` with the whole text at the end when it is missing.
+   */
+  write?(text: string): void;
 }
 
 /** A subcommand: `storygrad <name> [flags]`. */

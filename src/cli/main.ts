@@ -9,9 +9,11 @@ import { storygradVersion } from './version.js';
 export type { CliIO, Command, FlagSpec, Flags } from './args.js';
 export { COMMANDS } from './commands/index.js';
 
+const stdout = (globalThis as { process?: { stdout?: { write?: (s: string) => unknown } } }).process?.stdout;
 const consoleIO: CliIO = {
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+  ...(typeof stdout?.write === 'function' ? { write: (text: string) => void stdout.write!(text) } : {}),
 };
 
 const GLOBAL_FLAGS = [HELP_FLAG, { name: 'version', type: 'boolean' as const, help: 'print the storygrad version and exit' }];
@@ -90,7 +92,7 @@ export async function main(argv: readonly string[], io: CliIO = consoleIO): Prom
     }
     // Expected failures (no adapter, bad file) read best as one line; STORYGRAD_DEBUG=1 adds the stack.
     const debug = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.STORYGRAD_DEBUG;
-    const text = e instanceof Error ? (debug && e.stack ? e.stack : e.message) : String(e);
+    const text = (e instanceof Error ? (debug && e.stack ? e.stack : e.message) : String(e)).replace(/^storygrad: /, '');
     io.err(`storygrad${cmd ? ' ' + cmd.name : ''}: ${text}`);
     return 1;
   }

@@ -1,6 +1,7 @@
 /**
- * Weights I/O: safetensors read/write over host arrays, half-precision conversions, and atomic
- * file writes (Node/Deno) for checkpoints.
+ * Weights I/O: safetensors read/write over host arrays, half-precision conversions, atomic file
+ * writes (Node/Deno), model checkpoints (run directories, llama2.c files) and the Hugging Face
+ * GPT-2 name map.
  */
 export { saveSafetensors, loadSafetensors, SafetensorsError } from './safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, LoadSafetensorsOptions } from './safetensors.js';
@@ -11,3 +12,7 @@ export {
 export { writeFileAtomic } from './atomic-write.js';
 export { loadLlama2c, readLlama2cHeader } from './llama2c.js';
 export type { Llama2cHeader } from './llama2c.js';
+export { saveModel, loadModel, MODEL_FILE } from './checkpoint.js';
+export type { SaveModelOptions, SavedModel, LoadModelOptions, LoadedModel } from './checkpoint.js';
+export { fromHuggingFaceGPT2, mapHuggingFaceGPT2, looksLikeHuggingFaceGPT2 } from './hf-gpt2.js';
+export type { HostTensor, HFGPT2ConfigJSON, HFGPT2ConfigInput, MappedCheckpoint } from './hf-gpt2.js';

@@ -6,3 +6,7 @@ export type { GenerateOptions } from './generate.js';
 export { sampleFromLogits } from './generate.js';
 export { KVCache } from './kv-cache.js';
 export type { ForwardOptions } from './gpt.js';
+export { PRESETS, preset } from './presets.js';
+export type { PresetName, PresetShape, PresetOptions } from './presets.js';
+export { countParams, flopsPerToken } from './count.js';
+export type { ParamCount, BlockParamCount, FlopCount } from './count.js';

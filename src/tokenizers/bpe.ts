@@ -18,6 +18,7 @@ import type { BpeTrainProgress } from './bpe-train.js';
 import { MinHeap } from './heap.js';
 import { GPT2_PATTERN, countWords, specialTokenRegExp } from './pretokenize.js';
 import { bytesToKey } from './bytes-key.js';
+import type { Tokenizer, TokenizerFile } from './tokenizer.js';
 
 /** Options of {@link BpeTokenizer.train}. */
 export interface BpeTrainOptions {
@@ -72,7 +73,9 @@ export interface BpeStreamDecoder {
 }
 
 /** A byte-level BPE tokenizer. */
-export class BpeTokenizer {
+export class BpeTokenizer implements Tokenizer {
+  /** Which family of tokenizer this is (see {@link Tokenizer}). */
+  readonly kind = 'bpe' as const;
   private readonly tokens: Uint8Array[];
   private readonly byteIds: Int32Array;
   /** Pair key (a * vocabSize + b) -> rank. */
@@ -266,6 +269,21 @@ export class BpeTokenizer {
   /** The id of `<|endoftext|>` (undefined when it is not a special token here). */
   get endOfTextId(): number | undefined {
     return this.specials.get(ENDOFTEXT);
+  }
+
+  /** Beginning-of-sequence id: `<|endoftext|>` (GPT-2 uses one id for both), or undefined. */
+  get bosId(): number | undefined {
+    return this.endOfTextId;
+  }
+
+  /** End-of-sequence id: `<|endoftext|>`, or undefined. */
+  get eosId(): number | undefined {
+    return this.endOfTextId;
+  }
+
+  /** The file to save beside a checkpoint: `tokenizer.json` ({@link toJSON} as UTF-8 JSON). */
+  toFile(): TokenizerFile {
+    return { name: 'tokenizer.json', bytes: new TextEncoder().encode(JSON.stringify(this.toJSON())) };
   }
 
   /** A token's bytes. */

@@ -8,3 +8,6 @@ export { BpeTokenizer, BpeFormatError } from './bpe.js';
 export type { BpeTrainOptions, BpeEncodeOptions, BpeGPT2Options, BpeTokenizerJSON, BpeStreamDecoder } from './bpe.js';
 export type { BpeTrainProgress } from './bpe-train.js';
 export { GPT2_PATTERN } from './pretokenize.js';
+export { loadTokenizerFile, tokenizerFromBytes, findTokenizerIn } from './tokenizer.js';
+export type { Tokenizer, TokenizerFile, TokenStreamDecoder } from './tokenizer.js';
+export { bpeFromHFTokenizerJSON } from './hf-json.js';

@@ -18,6 +18,7 @@
  */
 import { MinHeap } from './heap.js';
 import { bytesToKey } from './bytes-key.js';
+import type { Tokenizer, TokenizerFile } from './tokenizer.js';
 
 /** Options of {@link Llama2cTokenizer.fromBytes}. */
 export interface Llama2cLoadOptions {
@@ -52,7 +53,9 @@ export interface Llama2cStreamDecoder {
 }
 
 /** The llama2.c tokenizer. Construct with {@link Llama2cTokenizer.fromBytes}. */
-export class Llama2cTokenizer {
+export class Llama2cTokenizer implements Tokenizer {
+  /** Which family of tokenizer this is (see {@link Tokenizer}). */
+  readonly kind = 'llama2c' as const;
   /** Beginning-of-sequence id. */
   readonly bosId = 1;
   /** End-of-sequence id. */
@@ -284,5 +287,27 @@ export class Llama2cTokenizer {
       },
       flush: (): string => td.decode(),
     };
+  }
+
+  /** The tokenizer in llama2.c's file format (parses back to an identical tokenizer). */
+  toBytes(): Uint8Array {
+    let total = 4;
+    for (const p of this.pieces) total += 8 + p.length;
+    const out = new Uint8Array(total);
+    const dv = new DataView(out.buffer);
+    dv.setInt32(0, this.maxTokenLength, true);
+    let o = 4;
+    this.pieces.forEach((p, id) => {
+      dv.setFloat32(o, this.scores[id]!, true);
+      dv.setInt32(o + 4, p.length, true);
+      out.set(p, o + 8);
+      o += 8 + p.length;
+    });
+    return out;
+  }
+
+  /** The file to save beside a checkpoint: `tokenizer.bin` in llama2.c's format. */
+  toFile(): TokenizerFile {
+    return { name: 'tokenizer.bin', bytes: this.toBytes() };
   }
 }

@@ -16,6 +16,7 @@ import type { Tensor } from '../tensor.js';
 import type { GPTConfig } from '../models/config.js';
 import { loadSafetensors, saveSafetensors, type SafetensorsEntry } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { modelToSafetensors } from '../io/checkpoint.js';
 import { tensor } from '../ops/creation.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { withBackend } from '../runtime.js';
@@ -45,13 +46,6 @@ const join = (a: string, b: string) => (a.endsWith('/') ? a + b : `${a}/${b}`);
 async function toEntry(t: Tensor): Promise<SafetensorsEntry> {
   if (t.dtype !== 'f32') throw new Error(`storygrad: checkpoint: only f32 tensors are saved, got ${t.describe()}`);
   return { dtype: 'F32', shape: t.shape.slice(), data: (await t.data()) as Float32Array };
-}
-
-/** Serializes the model's weights with its config in the metadata. */
-export async function modelToSafetensors(model: GPT): Promise<Uint8Array> {
-  const record: Record<string, SafetensorsEntry> = {};
-  for (const [name, p] of model.namedParameters()) record[name] = await toEntry(p);
-  return saveSafetensors(record, { format: 'storygrad', config: JSON.stringify(model.config) });
 }
 
 /** Writes a checkpoint of model + optimizer + state under `runDir/checkpoint` (see header). */

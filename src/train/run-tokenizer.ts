@@ -6,6 +6,7 @@
  */
 import { BpeTokenizer } from '../tokenizers/bpe.js';
 import { Llama2cTokenizer } from '../tokenizers/llama2c.js';
+import { tokenizerFromBytes, type Tokenizer } from '../tokenizers/tokenizer.js';
 
 /** A tokenizer as a run uses it: text <-> ids plus what shards and sampling need. */
 export interface RunTokenizer {
@@ -23,53 +24,30 @@ export interface RunTokenizer {
   bytes: Uint8Array;
 }
 
-/** Wraps a llama2.c tokenizer (BOS = 1 separates documents, like llama2.c's pretokenized data). */
-export function llama2cRunTokenizer(bytes: Uint8Array): RunTokenizer {
-  const tok = Llama2cTokenizer.fromBytes(bytes);
+/**
+ * A run's view of a tokenizer: ids without BOS/EOS, the document separator (BOS for llama2.c, as
+ * in llama2.c's pretokenized data; `<|endoftext|>` for BPE), and the ids that end a story.
+ */
+export function runTokenizer(tok: Tokenizer): RunTokenizer {
+  const sep = tok.bosId;
+  if (sep === undefined) throw new Error(`storygrad: the ${tok.kind} tokenizer has no BOS / '<|endoftext|>' id to separate documents`);
+  const special = new Set([tok.bosId, tok.eosId].filter((x): x is number => x !== undefined));
+  const file = tok.toFile();
   return {
-    kind: 'llama2c',
+    kind: tok.kind,
     vocabSize: tok.vocabSize,
-    encode: (text) => tok.encode(text, { bos: false, eos: false }),
-    decode: (ids) => tok.decode(ids.filter((id) => id !== 1 && id !== 2)),
-    separatorId: 1,
-    stopIds: [1, 2],
-    fileName: 'tokenizer.bin',
-    bytes,
+    encode: tok instanceof Llama2cTokenizer ? (text) => tok.encode(text, { bos: false, eos: false }) : tok instanceof BpeTokenizer ? (text) => tok.encode(text, { allowSpecial: false }) : (text) => tok.encode(text).filter((id) => !special.has(id)),
+    decode: (ids) => tok.decode(ids.filter((id) => !special.has(id))),
+    separatorId: sep,
+    stopIds: [...special],
+    fileName: file.name,
+    bytes: file.bytes,
   };
 }
 
-/** Wraps a BPE tokenizer; `<|endoftext|>` separates documents. */
-export function bpeRunTokenizer(tok: BpeTokenizer): RunTokenizer {
-  const eot = tok.endOfTextId;
-  if (eot === undefined) throw new Error("storygrad: the BPE tokenizer has no '<|endoftext|>' token to separate documents");
-  return {
-    kind: 'bpe',
-    vocabSize: tok.vocabSize,
-    encode: (text) => tok.encode(text, { allowSpecial: false }),
-    decode: (ids) => tok.decode(ids.filter((id) => id !== eot)),
-    separatorId: eot,
-    stopIds: [eot],
-    fileName: 'tokenizer.json',
-    bytes: new TextEncoder().encode(JSON.stringify(tok.toJSON())),
-  };
-}
-
-/** Loads a tokenizer file: llama2.c binary, or storygrad BPE JSON (by content). */
+/** Loads a tokenizer file (llama2.c binary, or BPE JSON) as a run tokenizer. */
 export function runTokenizerFromFile(bytes: Uint8Array, path: string): RunTokenizer {
-  let first = 0;
-  while (first < bytes.length && /\s/.test(String.fromCharCode(bytes[first]!))) first++;
-  if (bytes[first] === 0x7b) {
-    try {
-      return bpeRunTokenizer(BpeTokenizer.fromJSON(new TextDecoder().decode(bytes)));
-    } catch (e) {
-      throw new Error(`storygrad: ${path}: not a storygrad BPE tokenizer JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
-  try {
-    return llama2cRunTokenizer(bytes);
-  } catch (e) {
-    throw new Error(`storygrad: ${path}: not a llama2.c tokenizer.bin or a BPE .json (${e instanceof Error ? e.message : String(e)})`);
-  }
+  return runTokenizer(tokenizerFromBytes(bytes, path));
 }
 
 /** Most text used to train a `bpe:N` vocabulary (a prefix of the training file). */
@@ -98,7 +76,7 @@ export async function resolveRunTokenizer(spec: string, dataPath: string, log: (
     const t0 = performance.now();
     const tok = BpeTokenizer.train(text.replaceAll('<|endoftext|>', '\n'), { vocabSize });
     log(`tokenizer: trained a ${tok.vocabSize}-token BPE on ${(text.length / 1e6).toFixed(1)} MB of ${dataPath} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return bpeRunTokenizer(tok);
+    return runTokenizer(tok);
   }
   let bytes: Uint8Array;
   try {

@@ -4,7 +4,8 @@
  */
 import type { Command } from '../args.js';
 import { demo } from './demo.js';
+import { generate } from './generate.js';
 import { info } from './info.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [info, train, demo];
+export const COMMANDS: readonly Command[] = [info, train, generate, demo];

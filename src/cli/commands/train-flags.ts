@@ -5,13 +5,15 @@
 import type { FlagSpec, Flags } from '../args.js';
 import { UsageError } from '../args.js';
 import type { RunTrainOptions, TrainRunOptions } from '../../train/run.js';
+import { PRESETS, type PresetShape } from '../../models/presets.js';
 
 /** Model-shape flags. */
 export const MODEL_FLAGS: FlagSpec[] = [
-  { name: 'arch', type: 'string', choices: ['gpt2', 'llama'], default: 'gpt2', help: 'architecture' },
-  { name: 'd-model', type: 'integer', default: 128, value: 'N', help: 'residual width' },
-  { name: 'n-layer', type: 'integer', default: 4, value: 'N', help: 'transformer blocks' },
-  { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
+  { name: 'preset', type: 'string', choices: Object.keys(PRESETS), value: 'NAME', help: 'a named model shape (instead of the dimension flags)' },
+  { name: 'arch', type: 'string', choices: ['gpt2', 'llama'], help: 'architecture (default gpt2)' },
+  { name: 'd-model', type: 'integer', value: 'N', help: 'residual width (default 128)' },
+  { name: 'n-layer', type: 'integer', value: 'N', help: 'transformer blocks (default 4)' },
+  { name: 'n-head', type: 'integer', value: 'N', help: 'attention heads (default 4)' },
   { name: 'n-kv-head', type: 'integer', value: 'N', help: 'key/value heads (llama; default n-head)' },
   { name: 'd-mlp', type: 'integer', value: 'N', help: 'MLP hidden size (default 4 d-model, llama 8/3 d-model)' },
   { name: 'n-ctx', type: 'integer', value: 'N', help: 'context length (default --seq)' },
@@ -41,14 +43,23 @@ function positive(flags: Flags, names: string[], command: string): void {
   }
 }
 
-/** The model shape from the flags. */
+const SHAPE_FLAGS = ['arch', 'd-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp'];
+
+/** The model shape from the flags: a --preset, or the dimension flags with their defaults. */
 export function modelFromFlags(flags: Flags, command: string): NonNullable<TrainRunOptions['model']> {
   positive(flags, ['d-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp', 'n-ctx'], command);
+  const name = flags['preset'] as string | undefined;
+  if (name) {
+    const clash = SHAPE_FLAGS.filter((f) => flags[f] !== undefined);
+    if (clash.length) throw new UsageError(`--preset ${name} fixes the shape; drop ${clash.map((f) => `--${f}`).join(', ')}`, command);
+    const { about: _about, vocabSize: _vocab, nCtx, ...shape } = (PRESETS as Record<string, PresetShape>)[name]!;
+    return { ...shape, nCtx: (flags['n-ctx'] as number | undefined) ?? nCtx };
+  }
   return {
-    arch: flags['arch'] as 'gpt2' | 'llama',
-    dModel: flags['d-model'] as number,
-    nLayer: flags['n-layer'] as number,
-    nHead: flags['n-head'] as number,
+    arch: (flags['arch'] as 'gpt2' | 'llama' | undefined) ?? 'gpt2',
+    dModel: (flags['d-model'] as number | undefined) ?? 128,
+    nLayer: (flags['n-layer'] as number | undefined) ?? 4,
+    nHead: (flags['n-head'] as number | undefined) ?? 4,
     ...(flags['n-kv-head'] !== undefined ? { nKvHead: flags['n-kv-head'] as number } : {}),
     ...(flags['d-mlp'] !== undefined ? { dMlp: flags['d-mlp'] as number } : {}),
     ...(flags['n-ctx'] !== undefined ? { nCtx: flags['n-ctx'] as number } : {}),
