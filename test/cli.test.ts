@@ -202,16 +202,16 @@ describe('storygrad generate', () => {
       expect(c.err).toHaveLength(1);
     }
     const missing = capture();
-    expect(await main(['generate', '--checkpoint', join(tmp, 'nope.bin'), '--prompt', 'x', '--backend', 'cpu'], missing.io)).toBe(1);
-    expect(missing.err).toEqual([`storygrad generate: checkpoint not found: ${join(tmp, 'nope.bin')}`]);
+    expect(await main(['generate', '--checkpoint', join(tmp, 'nope.bin'), '--prompt', 'x', '--backend', 'cpu'], missing.io)).toBe(2);
+    expect(missing.err).toEqual([`storygrad: --checkpoint ${join(tmp, 'nope.bin')}: no such file or directory (see 'storygrad generate --help')`]);
     if (haveLlama) {
       const noTok = capture();
       expect(await main(['generate', '--checkpoint', ckpt, '--prompt', 'x', '--backend', 'cpu'], noTok.io)).toBe(1);
       expect(noTok.err).toHaveLength(1);
       expect(noTok.err[0]).toMatch(/has no tokenizer saved with it: pass --tokenizer PATH/);
       const badTok = capture();
-      expect(await main(['generate', '--checkpoint', ckpt, '--tokenizer', join(tmp, 'tok.bin'), '--prompt', 'x', '--backend', 'cpu'], badTok.io)).toBe(1);
-      expect(badTok.err).toEqual([`storygrad generate: tokenizer not found: ${join(tmp, 'tok.bin')}`]);
+      expect(await main(['generate', '--checkpoint', ckpt, '--tokenizer', join(tmp, 'tok.bin'), '--prompt', 'x', '--backend', 'cpu'], badTok.io)).toBe(2);
+      expect(badTok.err).toEqual([`storygrad: --tokenizer ${join(tmp, 'tok.bin')}: no such file (see 'storygrad generate --help')`]);
     }
   });
 });

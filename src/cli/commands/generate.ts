@@ -54,9 +54,9 @@ export const generate: Command = {
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`, 'generate');
 
     // Missing files fail before a GPU device is opened.
-    if ((await pathKind(checkpoint)) === 'missing') throw new Error(`checkpoint not found: ${checkpoint}`);
+    if ((await pathKind(checkpoint)) === "missing") throw new UsageError(`--checkpoint ${checkpoint}: no such file or directory`, "generate");
     const tokPath = flags.tokenizer as string | undefined;
-    if (tokPath !== undefined && (await pathKind(tokPath)) === 'missing') throw new Error(`tokenizer not found: ${tokPath}`);
+    if (tokPath !== undefined && (await pathKind(tokPath)) === "missing") throw new UsageError(`--tokenizer ${tokPath}: no such file`, "generate");
 
     let buffered = '';
     const emit = (text: string) => {

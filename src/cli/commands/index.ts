@@ -6,6 +6,7 @@ import type { Command } from '../args.js';
 import { demo } from './demo.js';
 import { generate } from './generate.js';
 import { info } from './info.js';
+import { evaluate } from './eval.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [info, train, generate, demo];
+export const COMMANDS: readonly Command[] = [info, train, evaluate, generate, demo];
