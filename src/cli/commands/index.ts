@@ -3,7 +3,8 @@
  * `main` and `--help` pick it up from this list.
  */
 import type { Command } from '../args.js';
+import { corpus } from './corpus.js';
 import { demo } from './demo.js';
 import { info } from './info.js';
 
-export const COMMANDS: readonly Command[] = [info, demo];
+export const COMMANDS: readonly Command[] = [info, demo, corpus];
