@@ -9,6 +9,15 @@
  * "Robin" would be), which lets tests find every name in a text by spelling alone.
  */
 
+/** Freezes a value and everything reachable from it (the lexicon is shared, read-only data). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Subject pronoun of a character; the other forms follow from it (see grammar.ts). */
 export type Pronoun = 'she' | 'he' | 'they';
 
@@ -50,7 +59,7 @@ const kinds: Kind[] = [
 ];
 
 /** Every kind of character, by id. */
-export const KINDS: Readonly<Record<KindId, Kind>> = Object.freeze(Object.fromEntries(kinds.map((k) => [k.id, Object.freeze(k)])) as Record<KindId, Kind>);
+export const KINDS: Readonly<Record<KindId, Kind>> = deepFreeze(Object.fromEntries(kinds.map((k) => [k.id, k])) as Record<KindId, Kind>);
 
 /** Names of children by pronoun: girls (she), boys (he), kids (they). */
 export const PERSON_NAMES: Readonly<Record<Pronoun, readonly string[]>> = Object.freeze({
@@ -120,7 +129,7 @@ const toys: Toy[] = [
 ];
 
 /** Toys and things a character can own, lose, share or get as a present. */
-export const TOYS: readonly Toy[] = Object.freeze(toys.map((t) => Object.freeze(t)));
+export const TOYS: readonly Toy[] = deepFreeze(toys);
 
 /** A place where a story happens. */
 export interface Place {
@@ -195,7 +204,7 @@ const places: Place[] = [
 ];
 
 /** Places where stories happen. */
-export const PLACES: readonly Place[] = Object.freeze(places.map((p) => Object.freeze(p)));
+export const PLACES: readonly Place[] = deepFreeze(places);
 
 /** Where a lost thing can be at home. */
 export const HOME_SPOTS: readonly string[] = Object.freeze(['under the bed', 'behind the couch', 'in the toy box', 'under the table', 'behind the door']);

@@ -82,6 +82,14 @@ export function friendName(b: Char): string {
   return b.person ? b.name : `${b.name} the ${b.noun}`;
 }
 
+/**
+ * First mention of a helper: "her mom" for a grown-up, "her friend Max" (or "her friend Pip the
+ * bird") for a friend.
+ */
+export function helperIntro(c: StoryContext, who: Char): string {
+  return who.adult ? who.ref : `${c.hero.his} friend ${friendName(who)}`;
+}
+
 /** How a speech verb is chosen when none is given. */
 function defaultVerb(line: string): string {
   return line.trimEnd().endsWith('?') ? 'asked' : 'said';
@@ -89,13 +97,13 @@ function defaultVerb(line: string): string {
 
 /**
  * One line of quoted speech with its tag: `"Look!" said Lily.`, `Lily said, "Look!"` or
- * (less often) `"Look!" she said.` The verb defaults to "asked" for a question, else "said".
+ * (less often, for the hero alone) `"Look!" she said.` The verb defaults to "asked" for a question, else "said".
  */
 export function say(c: StoryContext, who: Char, line: string, verb = defaultVerb(line)): string {
   // "said Lily" only for a one-word verb; "said softly" goes after the name ("Lily said softly").
   const verbFirst = verb.includes(' ') ? `${who.ref} ${verb}` : `${verb} ${who.ref}`;
-  // "she said" only when no one else in the story is a "she" (and never "they said").
-  const pronounOk = who.pronoun !== 'they' && !c.cast.some((o) => o !== who && o.pronoun === who.pronoun);
+  // "she said" only for the hero, only when no one else in the story is a "she" (never "they said").
+  const pronounOk = who === c.hero && who.pronoun !== 'they' && !c.cast.some((o) => o !== who && o.pronoun === who.pronoun);
   const form = c.r.weighted([0, 1, 2], [5, 4, 2]);
   if (form === 0) return speechThenTag(line, verbFirst);
   if (form === 1 || !pronounOk) return tagThenSpeech(`${who.ref} ${verb}`, line);
@@ -103,7 +111,7 @@ export function say(c: StoryContext, who: Char, line: string, verb = defaultVerb
 }
 
 /** Speech after an action: `Mom smiled and said, "We can fix it."` */
-export function sayAfter(c: StoryContext, who: Char, action: string, line: string): string {
+export function sayAfter(who: Char, action: string, line: string): string {
   return tagThenSpeech(`${who.ref} ${action} and ${defaultVerb(line)}`, line);
 }
 

@@ -22,7 +22,7 @@ const hurtBird: Telling = (c) => {
         `${A.name} picked up the bird very gently and carried ${X.him} home to ${M.ref}.`,
         `${A.name} held the bird in ${A.his} hands and walked home slowly to ${M.ref}.`,
       ]),
-      sayAfter(c, M, 'looked at the bird', r.pick([`${X.he} needs a warm place and some rest.`, `We can help ${X.him} get better.`])),
+      sayAfter(M, 'looked at the bird', r.pick([`${X.he} needs a warm place and some rest.`, `We can help ${X.him} get better.`])),
       r.pick([`They put the bird in a box with a soft cloth.`, `They made a little bed for the bird in a shoe box.`]),
       r.pick([`Every day, ${A.name} gave the bird water and ${food}.`, `${A.name} fed the bird ${food} and a little water every morning.`]),
       r.pick([`${A.name} named the bird ${X.name}.`, `${A.name} gave the bird a name. ${A.name} called ${X.him} ${X.name}.`]),
@@ -61,8 +61,8 @@ const stuckKitten: Telling = (c) => {
     ],
     [
       say(c, A, r.pick([`Can we keep ${X.him}, ${M.title}? Please?`, `${X.he} has no home. Can ${X.he} live with us?`])),
-      sayAfter(c, M, 'smiled', r.pick([`Yes, we can keep ${X.him}. What will you name ${X.him}?`, `All right. ${X.he} can be part of our family.`])),
-      say(c, A, r.pick([`I will call ${X.him} ${X.name}!`, `${X.poss} name will be ${X.name}!`])),
+      sayAfter(M, 'smiled', r.pick([`Yes, we can keep ${X.him}. What will you name ${X.him}?`, `All right. ${X.he} can be part of our family.`])),
+      say(c, A, r.pick([`I will call ${X.him} ${X.name}!`, `${X.his} name will be ${X.name}!`])),
       r.pick([
         `From that day on, ${X.name} slept at the end of ${A.poss} bed every night.`,
         `${X.name} and ${A.name} played together every day after that.`,
@@ -105,7 +105,7 @@ const wetPuppy: Telling = (c) => {
   return [
     [
       r.pick([`${oneDay(c)}, it was raining, and ${A.name} was looking out of the window.`, `One rainy afternoon, ${A.name} was sitting by the window.`]),
-      r.pick([`${A.he} saw a little puppy sitting by the gate.`, `Outside, a little puppy was sitting under the bench all alone.`]),
+      r.pick([`${A.he} saw a little puppy sitting by the gate.`, `Outside, a little puppy was sitting under a bench all alone.`]),
       `The puppy was wet and cold, and ${X.he} was shaking.`,
       say(c, A, `${M.title}, look! There is a puppy outside, and ${X.he} is all wet!`),
     ],
@@ -119,10 +119,15 @@ const wetPuppy: Telling = (c) => {
     [
       say(c, A, r.pick([`Can ${X.he} stay with us, ${M.title}?`, `Please, can we keep ${X.him}?`])),
       `They looked for the puppy's family, but nobody came for ${X.him}.`,
-      sayAfter(c, M, 'smiled', r.pick([`${X.he} can stay with us.`, `I think ${X.he} wants to live here.`])),
+      sayAfter(M, 'smiled', r.pick([`${X.he} can stay with us.`, `I think ${X.he} wants to live here.`])),
       r.pick([
         `${A.name} named the puppy ${X.name}, and they were best friends from that day on.`,
         `${A.name} called the puppy ${X.name}. Now ${A.name} had a new best friend.`,
+      ]),
+      r.pick([
+        `${X.name} followed ${A.name} everywhere after that.`,
+        `Every night, ${X.name} slept in a little bed next to ${A.poss} bed.`,
+        `${X.name} was never cold or alone again.`,
       ]),
     ],
   ];

@@ -1,6 +1,6 @@
 /** An argument and making up: two friends want the same thing, quarrel, feel bad, and make up. */
 import { withArticle } from '../grammar.js';
-import { feels, friendName, oneDay, opening, play, say, type Paragraph } from '../scenes.js';
+import { feels, oneDay, opening, play, say, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 export const argument: Plot = {

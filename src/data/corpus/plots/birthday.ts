@@ -25,7 +25,7 @@ export const birthday: Plot = {
     const party: Paragraph = [
       r.pick([`Soon ${A.his} friend ${B.name} came to the door with a big box.`, `Ding dong! It was ${A.poss} friend ${B.name}, with a present in ${B.his} hands.`]),
       say(c, B, r.pick([`Happy birthday, ${A.name}! This is for you.`, `I hope you like it, ${A.name}!`])),
-      r.pick([`${A.name} opened the box. Inside was ${withArticle(t.np)}!`, `${A.name} pulled off the paper and found ${withArticle(t.np)}!`]),
+      r.pick([`${A.name} opened the present. Inside was ${withArticle(t.np)}!`, `${A.name} pulled off the paper and found ${withArticle(t.np)}!`]),
       say(c, A, r.pick([`Wow! I always wanted ${withArticle(t.toy.noun)}! Thank you, ${B.name}!`, `It is so pretty! Thank you, ${B.name}!`, `I love it! You are the best, ${B.name}!`])),
       r.oneOf(
         () => `${A.name} and ${B.name} played games, and they laughed a lot.`,
@@ -36,7 +36,7 @@ export const birthday: Plot = {
     const cake: Paragraph = [
       r.pick([`Then it was time for the cake.`, `At last, ${M.ref} brought out the cake.`]),
       r.pick([`Everyone sang a birthday song for ${A.name}.`, `Everyone sang and clapped.`]),
-      sayAfter(c, M, 'smiled', `Make a wish and blow out the candles!`),
+      sayAfter(M, 'smiled', `Make a wish and blow out the candles!`),
       `${A.name} closed ${A.his} eyes and made a wish. Then ${A.he} blew out all the candles.`,
       r.pick([`They all ate cake, and it was sweet and yummy.`, `The ${cakeKind} cake was the best cake ${A.name} ever had.`]),
     ];

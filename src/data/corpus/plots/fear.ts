@@ -1,6 +1,6 @@
 /** Fear overcome: the hero is afraid of something, a helper encourages them, and they are brave. */
 import type { StoryContext } from '../context.js';
-import { feels, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
+import { feels, helperIntro, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 type Telling = (c: StoryContext) => Paragraph[];
@@ -53,7 +53,7 @@ const slide: Telling = (c) => {
   const size = r.pick(['big', 'tall', 'long']);
   return [
     [
-      `${oneDay(c)}, ${A.name} went to ${P.name} with ${H.ref}.`,
+      `${oneDay(c)}, ${A.name} went to ${P.name} with ${helperIntro(c, H)}.`,
       ...scenery(c),
       r.pick([`There was a new slide ${P.at}. It was very ${size}.`, `${P.at}, there was a ${size} slide that went round and round.`]),
       r.pick([`${A.name} watched the other children go down the slide.`, `Children were laughing as they went down the slide.`]),
@@ -122,7 +122,7 @@ const thunder: Telling = (c) => {
     [
       r.pick([`${M.Ref} came and sat next to ${A.him}.`, `${M.Ref} found ${A.name} and gave ${A.him} a hug.`]),
       say(c, M, r.pick([`Thunder is just a big noise. It can not hurt you.`, `Don't be scared. The thunder is far away, and we are safe inside.`, `The storm is outside, and we are warm and safe in here.`])),
-      sayAfter(c, M, r.pick(['smiled', 'laughed softly']), r.pick([`Let's count after the light, and we will know how far away the storm is.`, `Let's count together when we see the light.`])),
+      sayAfter(M, r.pick(['smiled', 'laughed softly']), r.pick([`Let's count after the light, and we will know how far away the storm is.`, `Let's count together when we see the light.`])),
       r.pick([`They saw a flash of light, and they counted together: one, two, three, four, five.`, `The sky lit up, and they counted slowly to five.`]),
       r.pick([`Boom! The thunder was not so loud this time.`, `Then the thunder came, but it was softer now.`]),
     ],

@@ -29,7 +29,7 @@ const stuckKite: Telling = (c) => {
     ],
     [
       say(c, B, r.pick([`Thank you, ${A.name}! You are a good friend.`, `My ${k.toy.noun}! Thank you so much!`])),
-      sayAfter(c, H, 'smiled', r.pick([`It is good to help your friends.`, `You did the right thing when you came to get me.`])),
+      sayAfter(H, 'smiled', r.pick([`It is good to help your friends.`, `You did the right thing when you came to get me.`])),
       r.oneOf(
         () => `${A.name} and ${B.name} played with the ${k.toy.noun} all afternoon, far away from the tall tree.`,
         () => `${A.name} felt warm and happy inside, because ${A.he} had helped ${A.his} friend.`,
@@ -53,7 +53,7 @@ const hurtKnee: Telling = (c) => {
       say(c, A, r.pick([`Don't cry, ${B.name}. My ${M.noun} can help you.`, `Come with me. We can go to my ${M.noun}.`])),
       `${A.name} held ${B.poss} hand, and they walked slowly to ${A.poss} house.`,
       r.pick([`${M.Ref} washed the knee and put a bandage on it.`, `${M.Ref} cleaned the knee gently and put on a bandage with little stars.`]),
-      sayAfter(c, M, 'smiled', `There you go. You will be fine.`),
+      sayAfter(M, 'smiled', `There you go. You will be fine.`),
     ],
     [
       r.pick([`${B.name} stopped crying and smiled.`, `Soon ${B.poss} knee did not hurt so much.`]),

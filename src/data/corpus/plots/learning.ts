@@ -1,7 +1,7 @@
 /** Learning something: the hero wants to learn a skill, fails at first, practises with help, and succeeds. */
 import type { Char } from '../cast.js';
 import type { StoryContext } from '../context.js';
-import { feels, oneDay, opening, say, type Paragraph } from '../scenes.js';
+import { feels, helperIntro, oneDay, opening, say, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 /** A skill, with the sentences of its three steps for hero `a`. */
@@ -120,7 +120,7 @@ export const learning: Plot = {
     const intro = opening(c);
     const want: Paragraph = [
       `${r.pick([oneDay(c), 'One summer day', 'Last spring'])}, ${s.see(A)}`,
-      say(c, A, r.pick([`I want to ${s.learn} too!`, `I wish I could ${s.learn} like that.`, `Will you teach me to ${s.learn}?`])),
+      say(c, A, r.pick([`I want to ${s.learn} too!`, `I wish I could ${s.learn} like that.`, `I want to learn to ${s.learn}!`])),
       r.oneOf(
         () => `So ${A.name} gave it a try.`,
         () => `${A.name} wanted to try right away.`,
@@ -131,8 +131,8 @@ export const learning: Plot = {
     ];
     const help: Paragraph = [
       r.oneOf(
-        () => `${H.Ref} came and sat next to ${A.name}.`,
-        () => `${H.Ref} saw what happened and came over.`,
+        () => `${helperIntro(c, H)} came and sat next to ${A.name}.`,
+        () => `${helperIntro(c, H)} saw what happened and came over.`,
       ),
       say(c, H, r.pick([
         `Everyone falls at first. Let's try again together.`,

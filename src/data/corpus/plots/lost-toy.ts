@@ -88,7 +88,7 @@ export const lostToy: Plot = {
       `Thank you, ${helper.title}! You are the best!`,
     ])));
     found.push(helper.role === 'parent'
-      ? sayAfter(c, helper, 'smiled', r.pick([`You are welcome. Be careful with your toys.`, `I am happy we found it.`]))
+      ? sayAfter(helper, 'smiled', r.pick([`You are welcome. Be careful with your toys.`, `I am happy we found it.`]))
       : say(c, helper, r.pick([`That is what friends are for.`, `I am glad we found it!`])));
     found.push(r.oneOf(
       () => `From that day on, ${A.name} always kept ${A.his} ${t.toy.noun} close.`,

@@ -1,6 +1,6 @@
 /** Making something: the hero makes a cake, a card, a sandcastle or a tower; it goes wrong once, then works. */
 import type { StoryContext } from '../context.js';
-import { friendName, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
+import { friendName, helperIntro, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 type Telling = (c: StoryContext) => Paragraph[];
@@ -26,7 +26,7 @@ const cake: Telling = (c) => {
         () => `Oops! An egg fell on the floor and broke.`,
       ),
       say(c, A, r.pick([`Oh no! I made a mess.`, `Oh no! I ruined it!`])),
-      sayAfter(c, H, 'laughed', r.pick([`That is okay. We can clean it up and try again.`, `Every cook makes a mess. Let's keep going.`])),
+      sayAfter(H, 'laughed', r.pick([`That is okay. We can clean it up and try again.`, `Every cook makes a mess. Let's keep going.`])),
       r.pick([`They cleaned up, and ${A.name} mixed again, slowly this time.`, `They cleaned up together and started again, more carefully.`]),
     ],
     [
@@ -57,7 +57,7 @@ const card: Telling = (c) => {
         () => `But the paper tore in the middle.`,
       ),
       say(c, A, r.pick([`Oh no!`, `Now it is ruined!`])),
-      sayAfter(c, M, `hugged ${A.him}`, r.pick([`It is okay. You can start again. I will help you.`, `Let's try again. The second one will be even better.`])),
+      sayAfter(M, `hugged ${A.him}`, r.pick([`It is okay. You can start again. I will help you.`, `Let's try again. The second one will be even better.`])),
       `${A.name} tried again, and this time ${A.he} drew ${G.ref} and ${A.self} holding hands.`,
       r.pick([`At the bottom, ${A.he} wrote, "Get well soon!"`, `Then ${A.he} wrote at the top, "I love you!"`]),
     ],
@@ -112,7 +112,7 @@ const tower: Telling = (c) => {
       say(c, A, r.pick([`My tower fell down!`, `I will never make a tall tower!`, `It is not fair!`])),
     ],
     [
-      r.pick([`${H.Ref} sat down next to ${A.name}.`, `${H.Ref} heard the crash and came to see.`]),
+      r.pick([`${helperIntro(c, H)} sat down next to ${A.name}.`, `${helperIntro(c, H)} heard the crash and came to see.`]),
       say(c, H, r.pick([`Try putting the big blocks at the bottom and the small blocks on top.`, `A tall tower needs a strong bottom. Let's use the big blocks first.`])),
       r.pick([`${A.name} tried again.`, `${A.name} picked up the blocks and started again.`]),
       `${A.he} put the big blocks at the bottom, and slowly, slowly, ${A.he} made the tower taller.`,

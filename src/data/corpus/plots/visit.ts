@@ -46,7 +46,7 @@ export const visit: Plot = {
         ];
     const home: Paragraph = [
       r.pick([`When the sun went down, it was time to go home.`, `Too soon, it was time to say goodbye.`]),
-      sayAfter(c, G, 'hugged ' + A.him, r.pick([`Come back soon, ${A.name}.`, `I love you, ${A.name}. See you soon.`])),
+      sayAfter(G, 'hugged ' + A.him, r.pick([`Come back soon, ${A.name}.`, `I love you, ${A.name}. See you soon.`])),
       say(c, A, r.pick([`I will, ${G.title}! I love you too.`, `I had the best day, ${G.title}!`])),
       r.oneOf(
         () => `On the way home, ${A.name} fell asleep with a smile on ${A.his} face.`,

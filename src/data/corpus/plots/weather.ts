@@ -107,7 +107,7 @@ const snow: Telling = (c) => {
       ),
     ],
     [
-      r.pick([`Then they threw snowballs and made angels in the snow.`, `Then they went down the hill on a sled, again and again.`]),
+      r.pick([`Then ${A.name} and ${B.name} threw snowballs and made angels in the snow.`, `Then ${A.name} and ${B.name} went down the hill on a sled, again and again.`]),
       r.pick([`When their hands were cold, they went inside for warm milk.`, `When they were cold, they went inside and had hot cocoa.`]),
       say(c, A, r.pick([`This is the best snow day ever!`, `Can we play in the snow again tomorrow?`])),
       `${A.name} looked out of the window at the snowman ${P.at}, and ${A.he} smiled.`,
@@ -126,7 +126,7 @@ const heat: Telling = (c) => {
     ],
     [
       r.pick([`Just then, ${M.ref} came with a big bucket of cold water.`, `Just then, ${M.ref} came out with the garden hose.`]),
-      sayAfter(c, M, 'laughed', `Who wants to get wet?`),
+      sayAfter(M, 'laughed', `Who wants to get wet?`),
       r.pick([`${M.Ref} splashed the water on the grass, and ${A.name} and ${B.name} ran through it.`, `${M.Ref} sprayed the water high in the air, and ${A.name} and ${B.name} ran through it.`]),
       r.oneOf(
         () => `The water was cold, and it felt so good!`,
