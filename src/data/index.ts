@@ -1,5 +1,5 @@
 /**
- * The data layer: text files -> documents -> token shards (cached) -> training/evaluation batches.
+ * `sg.data`, the data layer: text files -> documents -> token shards (cached) -> training/evaluation batches.
  */
 export { END_OF_TEXT, DocumentError, DocumentSplitter, detectSplit, detectSplitInFile, splitDocuments, readDocuments, readDocumentBatches } from './documents.js';
 export type { SplitMode, ResolvedSplit, SplitterOptions, SplitDocumentsOptions, ReadDocumentsOptions, DocumentBatch } from './documents.js';
@@ -18,3 +18,9 @@ export type { CachedShardOptions, CachedShardResult } from './cache.js';
 export { BatchSampler } from './loader.js';
 export type { Batch, BatchSamplerOptions } from './loader.js';
 export { fnv1a32, tokenChecksum } from './hash.js';
+// The embedded story corpus (`sg.data.corpus`, the most used parts also at the top level).
+export * as corpus from './corpus/index.js';
+export {
+  generateStory, generateStoryWithFacts, generateStories, storyStream, corpusText, writeCorpusFile,
+} from './corpus/index.js';
+export type { Story, StoryFacts, StoryOptions, GenerateStoriesOptions, WriteCorpusOptions, WriteCorpusResult } from './corpus/index.js';

@@ -3,10 +3,11 @@
  * `main` and `--help` pick it up from this list.
  */
 import type { Command } from '../args.js';
+import { corpus } from './corpus.js';
 import { demo } from './demo.js';
 import { generate } from './generate.js';
 import { info } from './info.js';
 import { evaluate } from './eval.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [info, train, evaluate, generate, demo];
+export const COMMANDS: readonly Command[] = [info, train, evaluate, generate, demo, corpus];

@@ -1,0 +1,94 @@
+/**
+ * Assembling stories: a seed picks the place, the hero and the plot; the plot tells paragraphs of
+ * sentences; every sentence is checked and capitalised; paragraphs are joined by newlines. The
+ * story's facts (plot, place, cast with pronouns, toys) come back beside the text so tests and
+ * probes can check what the text must say.
+ */
+import type { CastMember } from './cast.js';
+import { StoryContext } from './context.js';
+import { sentence } from './grammar.js';
+import { PLACES, type Place } from './lexicon.js';
+import { PLOTS, type PlotId } from './plots/index.js';
+import { Rng, storySeed } from './prng.js';
+
+/** What a story is about, beside its text. */
+export interface StoryFacts {
+  /** The seed the story was generated from. */
+  readonly seed: number;
+  readonly plot: PlotId;
+  /** Where the story happens. */
+  readonly place: Place['id'];
+  /** Everyone in the story, the hero first. */
+  readonly cast: readonly CastMember[];
+  /** Toys the story mentions, main toy first: noun and its fixed describing word. */
+  readonly toys: readonly { readonly noun: string; readonly adjective: string }[];
+}
+
+/** A story and its facts. */
+export interface Story {
+  readonly text: string;
+  readonly facts: StoryFacts;
+}
+
+/** Options of {@link generateStory} and {@link generateStoryWithFacts}. */
+export interface StoryOptions {
+  /** Tell a story of this plot (default: drawn from the seed). */
+  plot?: PlotId;
+}
+
+/**
+ * Generates the story of `seed` (any safe integer) with its facts. The same seed and options
+ * give the same story on every platform.
+ */
+export function generateStoryWithFacts(seed: number, opts: StoryOptions = {}): Story {
+  const r = new Rng(seed);
+  const plotIndex = r.int(PLOTS.length);
+  const place = r.pick(PLACES);
+  const plot = opts.plot === undefined ? PLOTS[plotIndex]! : PLOTS.find((p) => p.id === opts.plot);
+  if (!plot) throw new RangeError(`unknown plot '${opts.plot}'; plots: ${PLOTS.map((p) => p.id).join(', ')}`);
+  const c = new StoryContext(r, place);
+  const paragraphs = plot.tell(c);
+  const text = paragraphs.map((p) => p.map(sentence).join(' ')).join('\n');
+  return {
+    text,
+    facts: {
+      seed,
+      plot: plot.id,
+      place: c.place.id,
+      cast: c.cast.map((ch) => ch.member()),
+      toys: c.toys.map((t) => ({ noun: t.toy.noun, adjective: t.adjective })),
+    },
+  };
+}
+
+/** The text of the story of `seed` (see {@link generateStoryWithFacts}). */
+export function generateStory(seed: number, opts: StoryOptions = {}): string {
+  return generateStoryWithFacts(seed, opts).text;
+}
+
+/** Options of {@link generateStories}. */
+export interface GenerateStoriesOptions {
+  /** Seed of the stream (any safe integer). */
+  seed: number;
+  /** How many stories. */
+  count: number;
+  /** Index of the first story in the stream (default 0). */
+  start?: number;
+}
+
+/**
+ * Stories `start .. start + count - 1` of the stream seeded by `seed`: story i is
+ * `generateStory(storySeed(seed, i))`, so any slice of a stream can be made on its own.
+ */
+export function generateStories(opts: GenerateStoriesOptions): string[] {
+  const start = opts.start ?? 0;
+  if (!Number.isSafeInteger(opts.count) || opts.count < 0) throw new RangeError(`count must be a non-negative integer, got ${opts.count}`);
+  const out: string[] = new Array(opts.count);
+  for (let i = 0; i < opts.count; i++) out[i] = generateStory(storySeed(opts.seed, start + i));
+  return out;
+}
+
+/** The endless stream of stories seeded by `seed`, from story `start` on. */
+export function* storyStream(seed: number, start = 0): Generator<string, never, undefined> {
+  for (let i = start; ; i++) yield generateStory(storySeed(seed, i));
+}
