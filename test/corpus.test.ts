@@ -389,4 +389,4 @@ function fnv1a(s: string): number {
 // Computed independently (Python, u32 arithmetic) from the formula in src/data/corpus/prng.ts.
 const PINNED_DRAWS = [1396641924, 138755876, 323899635, 2936936049];
 // FNV-1a of generateStories({ seed: 2024, count: 50 }); changes whenever a template or list changes.
-const PINNED_TEXT_HASH = 2468742750;
+const PINNED_TEXT_HASH = 53466586;

@@ -16,7 +16,7 @@ export interface StoryFacts {
   /** The seed the story was generated from. */
   readonly seed: number;
   readonly plot: PlotId;
-  /** Where the story happens. */
+  /** The story's outdoor place (named in the opening; some scenes, such as bedtime, happen at home). */
   readonly place: Place['id'];
   /** Everyone in the story, the hero first. */
   readonly cast: readonly CastMember[];

@@ -26,7 +26,7 @@ export const lostToy: Plot = {
         () => `${oneDay(c)}, ${A.name} went to ${P.name} with ${A.his} ${t.np}.`,
       ));
       loss.push(r.oneOf(
-        () => `${A.he} played with it all morning.`,
+        () => `${A.he} played with it for a long time.`,
         () => `${A.he} had so much fun ${P.at}.`,
         () => `${A.he} ran and played until the sun was low.`,
       ));

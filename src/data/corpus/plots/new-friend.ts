@@ -30,7 +30,7 @@ export const newFriend: Plot = {
       r.pick([`${B.name} smiled and nodded.`, `${B.name} smiled for the first time.`, `${B.name} said yes with a big smile.`]),
     ];
     const play: Paragraph = [
-      r.pick([`${A.name} and ${B.name} ${acted} together.`, `Together, ${A.name} and ${B.name} ${acted}.`, `First they ${acted}, and then they played tag.`]),
+      r.pick([`${A.name} and ${B.name} ${acted} together.`, `Together, ${A.name} and ${B.name} ${acted}.`, `First they ${acted}, and then they played ${acted === 'played tag' ? 'hide and seek' : 'tag'}.`]),
       r.oneOf(
         () => `They laughed and ran and played until the sun went down.`,
         () => `${B.name} was not shy anymore. ${B.he} laughed and talked a lot.`,

@@ -119,7 +119,7 @@ const heat: Telling = (c) => {
   const A = c.hero, r = c.r, P = c.place, M = c.parent(), B = c.friend();
   return [
     [
-      r.pick([`${oneDay(c)}, it was very, very hot.`, `${oneDay(c)}, the sun was very hot.`]),
+      r.pick([`${oneDay(c)}, it was very, very hot.`, `It was a very hot summer day.`]),
       r.pick([`The sun was big and bright, and there was no wind at all.`, `Even the birds were too hot to sing.`]),
       `${A.name} and ${A.his} friend ${friendName(B)} sat ${P.at}. They were too hot to play.`,
       say(c, B, r.pick([`I am so hot. What can we do?`, `It is too hot to run. I am tired.`])),
