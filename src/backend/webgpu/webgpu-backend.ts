@@ -56,6 +56,11 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       uniforms: this.uniforms,
       maxPerDim: lim.maxComputeWorkgroupsPerDimension ?? 65535,
       supportsF16: this.supportsF16,
+      adapter: {
+        name: acq.adapterName,
+        subgroups: acq.device.features.has('subgroups' as GPUFeatureName),
+        subgroupMinSize: Number((acq.adapter.info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0),
+      },
       check: () => this.check(),
     });
   }
