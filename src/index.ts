@@ -47,3 +47,6 @@ export * as optim from './optim/index.js';
 export * as models from './models/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export * as io from './io/index.js';
+/** Matmul variant selection of the WebGPU backend (benchmarks and tests force variants with it). */
+export { forceMatmulPlan, planMatmul, isSoftwareAdapter } from './backend/webgpu/matmul.js';
+export type { MatmulPlan, MatmulKernel, AdapterProfile } from './backend/webgpu/matmul.js';
