@@ -8,7 +8,9 @@
  * is timed.
  *
  * Timing: a timed call issues `reps` products and waits for the GPU (`await backend.sync()` for
- * ours); the figure is the median over several calls, wall clock. Ours is also timed by the GPU
+ * ours); the figure is the median over several calls, wall clock. The contenders of a shape (ours,
+ * each variant, each peer) take turns call by call, so a neighbour's load on a shared machine
+ * hits them alike and the ratios hold better than the absolute figures. Ours is also timed by the GPU
  * timestamp profiler (WebGPUBackend.startProfiling), which names the kernel variant that ran.
  * With --variants every matmul variant (tiled, reg, reg-sg) is timed too, forced with
  * forceMatmulPlan: the measurements behind the selection rule in src/backend/webgpu/matmul.ts.
@@ -22,7 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installNavigatorGpu } from './lib/gpu-env.mjs';
 import { measurePeak } from './lib/peak.mjs';
-import { printTable, randomData, relError, repsFor, timeIt } from './lib/stats.mjs';
+import { printTable, randomData, relError, repsFor, timeInterleaved } from './lib/stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -84,46 +86,37 @@ async function main() {
     const flops = 2 * s.batch * s.M * s.N * s.K;
     const gf = (ms) => flops / ms / 1e6;
     const reps = repsFor(flops);
-    const timing = { reps, minRuns: s.big ? 2 : 3, maxRuns: s.big ? 3 : 7, budgetMs: s.big ? 2000 : 3000 };
+    const timing = { reps, minRuns: s.big ? 2 : 3, maxRuns: s.big ? 3 : 7, budgetMs: s.big ? 2000 : 6000 };
     const aData = randomData(s.batch * s.M * s.K, 1), bData = randomData(s.batch * s.K * s.N, 2);
     const row = { shape: s.name, ...spec, gflop: flops / 1e9, reps };
 
-    // storygrad
+    // storygrad: result first (the peers are checked against it), then the timed contenders.
     const a = be.upload(aData, 'f32'), b = be.upload(bData, 'f32');
     const args = { a, b, dtype: 'f32', ...spec, aBatchStride: s.M * s.K, bBatchStride: s.K * s.N };
     const issue = (n) => { for (let i = 0; i < n; i++) be.free(be.kernels.matmul(args)); };
     const ourOut = be.kernels.matmul(args);
     const ours = await be.read(ourOut, s.batch * s.M * s.N, 'f32');
     be.free(ourOut);
-    const wall = await timeIt(async () => { issue(reps); await be.sync(); }, timing);
-    row.ours = { ms: wall.ms, gflops: gf(wall.ms), samples: wall.samples };
-    if (be.canProfile) {
-      be.startProfiling();
-      issue(reps);
-      const prof = await be.stopProfiling();
-      const ms = prof.reduce((t, k) => t + k.ms, 0) / reps;
-      row.ours.gpuMs = ms;
-      row.ours.gpuGflops = gf(ms);
-      row.ours.kernels = prof.map((k) => k.kernel);
-    }
+    const contenders = [{ name: 'ours', once: async () => { issue(reps); await be.sync(); } }];
     for (const v of variants) {
-      sg.forceMatmulPlan({ kernel: v, splits: 1 });
-      try {
-        const t = await timeIt(async () => { issue(reps); await be.sync(); }, timing);
-        (row.variants ??= {})[v] = { ms: t.ms, gflops: gf(t.ms) };
-      } finally {
-        sg.forceMatmulPlan(null);
-      }
+      contenders.push({
+        name: `variant ${v}`,
+        once: async () => {
+          sg.forceMatmulPlan({ kernel: v, splits: 1 });
+          try { issue(reps); } finally { sg.forceMatmulPlan(null); }
+          await be.sync();
+        },
+      });
     }
-    be.free(a);
-    be.free(b);
 
-    // peers
+    // peers: each checked against ours before it may be timed
     row.peers = {};
+    const handles = [];
     for (const p of live) {
       let h;
       try {
         h = p.matmul(spec, aData, bData);
+        handles.push(h);
         h.issue();
         await h.wait();
         const err = relError(await h.read(), ours);
@@ -131,14 +124,41 @@ async function main() {
           row.peers[p.name] = { mismatch: err };
           continue;
         }
-        const t = await timeIt(async () => { for (let i = 0; i < reps; i++) h.issue(); await h.wait(); }, timing);
-        row.peers[p.name] = { ms: t.ms, gflops: gf(t.ms), relError: err, samples: t.samples };
+        row.peers[p.name] = { relError: err };
+        contenders.push({ name: p.name, once: async () => { for (let i = 0; i < reps; i++) h.issue(); await h.wait(); } });
       } catch (e) {
         row.peers[p.name] = { error: e instanceof Error ? e.message.split('\n')[0] : String(e) };
-      } finally {
-        try { h?.dispose(); } catch { /* a failed peer may not dispose */ }
       }
     }
+
+    let times;
+    try {
+      times = await timeInterleaved(contenders, timing);
+    } finally {
+      for (const h of handles) { try { h.dispose(); } catch { /* a failed peer may not dispose */ } }
+    }
+    const t = times.get('ours');
+    row.ours = { ms: t.ms, gflops: gf(t.ms), samples: t.samples };
+    for (const v of variants) {
+      const tv = times.get(`variant ${v}`);
+      (row.variants ??= {})[v] = { ms: tv.ms, gflops: gf(tv.ms) };
+    }
+    for (const p of live) {
+      const tp = times.get(p.name);
+      if (tp) Object.assign(row.peers[p.name], { ms: tp.ms, gflops: gf(tp.ms), samples: tp.samples });
+    }
+    if (be.canProfile) {
+      be.startProfiling();
+      issue(reps);
+      const prof = await be.stopProfiling();
+      const ms = prof.reduce((acc, k) => acc + k.ms, 0) / reps;
+      row.ours.gpuMs = ms;
+      row.ours.gpuGflops = gf(ms);
+      row.ours.kernels = prof.map((k) => k.kernel);
+    }
+    be.free(a);
+    be.free(b);
+
     const peerBest = Math.max(0, ...Object.values(row.peers).map((r) => r.gflops ?? 0));
     row.vsFasterPeer = peerBest > 0 ? row.ours.gflops / peerBest : null;
     row.pctPeak = (100 * row.ours.gflops) / peak.gflops;

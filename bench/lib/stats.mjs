@@ -24,6 +24,27 @@ export async function timeIt(once, { reps = 1, minRuns = 3, maxRuns = 7, budgetM
   return { ms: median(samples), samples };
 }
 
+/**
+ * Times several contenders fairly on a shared machine: after one warm-up call each, rounds of one
+ * timed call per contender (in turn) run until `minRuns` rounds are done and `budgetMs` has
+ * passed (at most `maxRuns`), so a neighbour's load hits every contender alike. Each contender is
+ * { name, once } where once() does `reps` operations and waits for them. Returns
+ * name -> { ms (median per operation), samples }.
+ */
+export async function timeInterleaved(contenders, { reps = 1, minRuns = 3, maxRuns = 7, budgetMs = 4000 } = {}) {
+  for (const c of contenders) await c.once();
+  const samples = new Map(contenders.map((c) => [c.name, []]));
+  const t0 = performance.now();
+  for (let r = 0; r < maxRuns && (r < minRuns || performance.now() - t0 < budgetMs); r++) {
+    for (const c of contenders) {
+      const s = performance.now();
+      await c.once();
+      samples.get(c.name).push((performance.now() - s) / reps);
+    }
+  }
+  return new Map([...samples].map(([k, v]) => [k, { ms: median(v), samples: v }]));
+}
+
 /** Picks how many operations one timed call should hold so that it lasts roughly `targetMs`. */
 export function repsFor(flops, guessGflops = 3, targetMs = 150) {
   const ms = flops / (guessGflops * 1e6);
