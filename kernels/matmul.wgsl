@@ -1,7 +1,11 @@
-// matmul.wgsl — batched matmul out[z, m, n] = sum_k A(z, m, k) * B(z, k, n), tiled in workgroup memory.
+// matmul.wgsl — the 'tiled' matmul variant (src/backend/webgpu/matmul.ts chooses among variants):
+// batched out[z, m, n] = sum_k A(z, m, k) * B(z, k, n), tiled in workgroup memory.
 // A(z, m, k) = a[z * a_bs + m * a_ms + k * a_ks]   (transA: a_ms = 1, a_ks = M; else a_ms = K, a_ks = 1)
 // B(z, k, n) = b[z * b_bs + k * b_ks + n * b_ns]   (transB: b_ks = 1, b_ns = K; else b_ks = N, b_ns = 1)
 // A batch stride of 0 broadcasts one matrix over the batch.
+// Split-K: slice z = batch * splits + s sums k in [s * k_chunk, min(K, (s + 1) * k_chunk)) and
+// writes out[z, m, n] (partials, combined in a fixed order by matmul_splitk.wgsl); splits = 1 is
+// the plain matmul (z = batch, k_chunk >= K).
 // Algorithm: each workgroup computes a BM x BN = 64 x 64 output tile with 8 x 8 threads, each
 // thread an 8 x 8 micro-tile (rows ty + 8 i, columns tx + 8 j, i, j < 8: conflict-free
 // workgroup-memory reads). The K axis is walked in steps of BK = 16: the A tile [64 x 16] and
@@ -10,23 +14,23 @@
 // (Few, fat threads: 6x faster than 16 x 16 threads with 2 x 2 micro-tiles on llvmpipe.) Accumulation is f32 (f16 storage too) and
 // the k order is fixed, so results are deterministic.
 // Matches: src/backend/cpu/cpu-backend.ts `matmul`.
-// Bindings: 0 uniform Params { M, N, K, batch_base, a_bs, b_bs, a_ms, a_ks, b_ks, b_ns }
+// Bindings: 0 uniform Params { M, N, K, batch_base, a_bs, b_bs, a_ms, a_ks, b_ks, b_ns, splits, k_chunk }
 //           1 a: array<ELEM> (read)   2 b: array<ELEM> (read)
-//           3 out: array<ELEM> [batch, M, N] (write)
-// Dispatch: (ceil(N / 64), ceil(M / 64), batches in this call); batch z = workgroup_id.z +
-//           batch_base (the host splits batches above maxComputeWorkgroupsPerDimension).
-// Substitutions: ELEM.
+//           3 out: array<OUT> [batch * splits, M, N] (write)
+// Dispatch: (ceil(N / 64), ceil(M / 64), slices in this call); slice z = workgroup_id.z +
+//           batch_base (the host splits slices above maxComputeWorkgroupsPerDimension).
+// Substitutions: ELEM (a, b), OUT (out: ELEM, or f32 for split-K partials).
 
 struct Params {
   M: u32, N: u32, K: u32, batch_base: u32,
   a_bs: u32, b_bs: u32, a_ms: u32, a_ks: u32,
-  b_ks: u32, b_ns: u32, _p0: u32, _p1: u32,
+  b_ks: u32, b_ns: u32, splits: u32, k_chunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> a: array<ELEM>;
 @group(0) @binding(2) var<storage, read> b: array<ELEM>;
-@group(0) @binding(3) var<storage, read_write> out: array<ELEM>;
+@group(0) @binding(3) var<storage, read_write> out: array<OUT>;
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -39,18 +43,21 @@ var<workgroup> Bs: array<f32, 1024>;  // [BK][BN]: Bs[k * BN + n]
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let z = wid.z + u.batch_base;
+  let batch = z / u.splits;
+  let k_begin = (z % u.splits) * u.k_chunk;
+  let k_end = min(u.K, k_begin + u.k_chunk);
   let row0 = wid.y * BM;
   let col0 = wid.x * BN;
   let tx = lid.x;
   let ty = lid.y;
   let t = ty * 8u + tx;
-  let a_base = z * u.a_bs;
-  let b_base = z * u.b_bs;
+  let a_base = batch * u.a_bs;
+  let b_base = batch * u.b_bs;
 
   var acc: array<f32, 64>;  // acc[i * 8 + j] for row ty + 8 i, column tx + 8 j
   for (var q = 0u; q < 64u; q++) { acc[q] = 0.0; }
 
-  for (var k0 = 0u; k0 < u.K; k0 += BK) {
+  for (var k0 = k_begin; k0 < k_end; k0 += BK) {
     // Stage the tiles, sixteen elements of each per thread.
     for (var e = t; e < TILE_ELEMS; e += 64u) {
       // A tile element (m = e % BM, k = e / BM): consecutive threads walk m.
@@ -59,7 +66,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let gm = row0 + am;
       let gk = k0 + ak;
       var av = 0.0;
-      if (gm < u.M && gk < u.K) { av = f32(a[a_base + gm * u.a_ms + gk * u.a_ks]); }
+      if (gm < u.M && gk < k_end) { av = f32(a[a_base + gm * u.a_ms + gk * u.a_ks]); }
       As[e] = av;
       // B tile element (n = e % BN, k = e / BN): consecutive threads walk n.
       let bn = e % BN;
@@ -67,7 +74,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let gn = col0 + bn;
       let gk2 = k0 + bk;
       var bv = 0.0;
-      if (gn < u.N && gk2 < u.K) { bv = f32(b[b_base + gk2 * u.b_ks + gn * u.b_ns]); }
+      if (gn < u.N && gk2 < k_end) { bv = f32(b[b_base + gk2 * u.b_ks + gn * u.b_ns]); }
       Bs[e] = bv;
     }
     workgroupBarrier();
@@ -93,7 +100,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (r >= u.M) { continue; }
     for (var j = 0u; j < 8u; j++) {
       let c = col0 + tx + 8u * j;
-      if (c < u.N) { out[o_base + r * u.N + c] = ELEM(acc[i * 8u + j]); }
+      if (c < u.N) { out[o_base + r * u.N + c] = OUT(acc[i * 8u + j]); }
     }
   }
 }

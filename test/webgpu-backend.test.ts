@@ -13,6 +13,7 @@ import { CpuBackend, type CpuStorage } from '../src/backend/cpu/cpu-backend.js';
 import { normalAt, uniformAt } from '../src/backend/rng.js';
 import { createWebGPUBackend, kernelVariants, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
 import { bucketBytes } from '../src/backend/webgpu/pool.js';
+import { forceMatmulPlan, planMatmul, type MatmulPlan } from '../src/backend/webgpu/matmul.js';
 import { f16BitsToNumber as fromHalfBits, numberToF16Bits as toHalfBits } from '../src/io/half.js';
 
 let gpu: WebGPUBackend | null = null;
@@ -629,6 +630,139 @@ console.log('READ ' + Array.from(r).join(','));
     for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
     await expect(be().stopProfiling()).rejects.toThrow(/without startProfiling/);
     for (const s of [a, b, c, d]) be().free(s);
+  });
+});
+
+/** One matmul problem of the variant tests. */
+interface MmCase {
+  dtype: DType; batch: number; M: number; N: number; K: number;
+  transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number;
+}
+
+/**
+ * The variant tests' problems: every M, N, K in {1, 7, 33} plus 257-long sides, batched with a or b
+ * (or both) broadcast, all four transpose combinations, f32 and f16; then the shapes of a small
+ * transformer training step (d_model 64, B*T 1024-2048, 32 attention heads-batches of 128x16).
+ */
+function mmCases(): MmCase[] {
+  const cases: MmCase[] = [];
+  const odd: Array<[number, number, number, number, 'a' | 'b' | 'ab' | '']> = [];
+  for (const M of [1, 7, 33]) for (const N of [1, 7, 33]) for (const K of [1, 7, 33]) odd.push([1, M, N, K, '']);
+  odd.push([1, 257, 7, 33, ''], [1, 7, 257, 33, ''], [1, 33, 7, 257, ''], [1, 1, 1, 257, ''],
+    [3, 7, 33, 9, 'a'], [2, 40, 33, 70, 'b'], [4, 17, 9, 5, 'ab'], [5, 1, 7, 33, '']);
+  for (const dtype of FLOATS) {
+    for (const [batch, M, N, K, bc] of odd) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          cases.push({ dtype, batch, M, N, K, transA, transB,
+            aBatchStride: bc.includes('a') ? 0 : M * K, bBatchStride: bc.includes('b') ? 0 : K * N });
+        }
+      }
+    }
+  }
+  const big = (batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean, dtype: DType = 'f32'): MmCase =>
+    ({ dtype, batch, M, N, K, transA, transB, aBatchStride: M * K, bBatchStride: K * N });
+  cases.push(
+    big(1, 1024, 192, 64, false, true),          // x Wqkvᵀ (Linear forward)
+    big(1, 1024, 64, 256, false, false),         // dX = dY W
+    big(1, 256, 64, 1024, true, false),          // dW = dYᵀ X
+    big(1, 64, 64, 2048, true, false),           // dW with K = B*T large, M, N small (split-K shape)
+    big(32, 128, 128, 16, false, true),          // attention scores q kᵀ
+    big(32, 128, 16, 128, false, false),         // attention pattern @ v
+    big(32, 128, 16, 128, true, false, 'f16'),   // its backward dV = Pᵀ dZ, in f16
+    big(1, 2048, 512, 64, false, true),          // unembedding with tied embeddings
+  );
+  return cases;
+}
+
+describe.skipIf(!gpu)('WebGPU matmul variants (vs CPU reference)', () => {
+  const be = () => gpu!;
+  const cases = mmCases();
+  const inputs = (c: MmCase): [number[], number[]] => {
+    const aLen = (c.batch - 1) * c.aBatchStride + c.M * c.K;
+    const bLen = (c.batch - 1) * c.bBatchStride + c.K * c.N;
+    return [data(aLen, c.M + 3 * c.K + c.batch), data(bLen, c.N + c.K + 1)];
+  };
+  const label = (c: MmCase) => `${c.dtype} b=${c.batch} ${c.M}x${c.N}x${c.K} tA=${c.transA} tB=${c.transB} bs=${c.aBatchStride},${c.bBatchStride}`;
+  // The CPU reference of each case, computed once and shared by every variant.
+  const expected = new Map<MmCase, HostArray>();
+  async function want(c: MmCase): Promise<HostArray> {
+    let r = expected.get(c);
+    if (!r) {
+      const [av, bv] = inputs(c);
+      const a = cpu.upload(host(av, c.dtype), c.dtype), b = cpu.upload(host(bv, c.dtype), c.dtype);
+      const o = cpu.kernels.matmul({ ...c, a, b });
+      r = await cpu.read(o, c.batch * c.M * c.N, c.dtype);
+      cpu.free(a); cpu.free(b); cpu.free(o);
+      expected.set(c, r);
+    }
+    return r;
+  }
+  async function got(c: MmCase): Promise<HostArray> {
+    const [av, bv] = inputs(c);
+    const a = be().upload(host(av, c.dtype), c.dtype), b = be().upload(host(bv, c.dtype), c.dtype);
+    const o = be().kernels.matmul({ ...c, a, b });
+    const r = await be().read(o, c.batch * c.M * c.N, c.dtype);
+    be().free(a); be().free(b); be().free(o);
+    return r;
+  }
+  async function checkPlan(plan: Partial<MatmulPlan>, which: (c: MmCase) => boolean = () => true): Promise<void> {
+    forceMatmulPlan(plan);
+    try {
+      for (const c of cases.filter(which)) {
+        const tol = c.dtype === 'f16' ? { atol: 1e-2 * Math.sqrt(c.K), rtol: 4e-3 } : { atol: 1e-5 * Math.sqrt(c.K), rtol: 1e-5 };
+        expectClose(await got(c), await want(c), tol, `${JSON.stringify(plan)} ${label(c)}`);
+      }
+    } finally {
+      forceMatmulPlan(null);
+    }
+  }
+  const canSubgroups = () => {
+    const info = (be() as unknown as { device: GPUDevice }).device.features.has('subgroups' as GPUFeatureName);
+    return info && be().describe().features.includes('subgroups');
+  };
+
+  it('selection rule: reg-sg / reg on software adapters, tiled elsewhere, split-K for few output tiles', () => {
+    const llvmpipe = { name: 'mesa software llvmpipe (llvmpipe: Mesa 25.0.7)', software: true, subgroups: true, subgroupMinSize: 8 };
+    expect(planMatmul(llvmpipe, 1, 1024, 1024, 1024)).toEqual({ kernel: 'reg-sg', splits: 1 });
+    expect(planMatmul({ ...llvmpipe, subgroups: false }, 1, 1024, 1024, 1024)).toEqual({ kernel: 'reg', splits: 1 });
+    expect(planMatmul({ ...llvmpipe, subgroupMinSize: 4 }, 1, 64, 64, 64).kernel).toBe('reg');
+    expect(planMatmul(llvmpipe, 1, 16, 16, 4096)).toEqual({ kernel: 'reg-sg', splits: 8 });
+    const gpuProfile = { name: 'nvidia hopper H100', software: false, subgroups: true, subgroupMinSize: 32 };
+    expect(planMatmul(gpuProfile, 1, 1024, 1024, 1024)).toEqual({ kernel: 'tiled', splits: 1 });
+    expect(planMatmul(gpuProfile, 1, 64, 64, 2048)).toEqual({ kernel: 'tiled', splits: 8 });
+    expect(() => forceMatmulPlan({ splits: 0 })).toThrow(/positive integer/);
+  });
+
+  it('variant tiled (workgroup memory): odd shapes, transposes, broadcast batches, f32/f16, transformer shapes', async () => {
+    await checkPlan({ kernel: 'tiled', splits: 1 });
+  });
+
+  it('variant reg (register tiles, no subgroups): same cases', async () => {
+    await checkPlan({ kernel: 'reg', splits: 1 });
+  });
+
+  it.skipIf(!gpu || !gpu.describe().features.includes('subgroups'))('variant reg-sg (register tiles, subgroup broadcasts): same cases', async () => {
+    expect(canSubgroups()).toBe(true);
+    await checkPlan({ kernel: 'reg-sg', splits: 1 });
+  });
+
+  it('split-K on each kernel: chunks that divide K and chunks that do not, splits > K, deterministic', async () => {
+    const some = (c: MmCase) => c.K >= 7 && (c.M * c.N * c.batch <= 33 * 33 * 5 || c.K >= 1024);
+    const kernels: MatmulPlan['kernel'][] = be().describe().features.includes('subgroups') ? ['tiled', 'reg', 'reg-sg'] : ['tiled', 'reg'];
+    for (const kernel of kernels) {
+      await checkPlan({ kernel, splits: 3 }, some);
+      await checkPlan({ kernel, splits: 64 }, (c) => c.K === 7 || c.K === 2048); // 64 > 7: clamped to K
+    }
+    // Same inputs, same plan: bit-identical results (fixed summation order, no atomics).
+    const c = cases.find((x) => x.K === 2048)!;
+    forceMatmulPlan({ splits: 5 });
+    try {
+      const r1 = await got(c), r2 = await got(c);
+      expect(Array.from(r1)).toEqual(Array.from(r2));
+    } finally {
+      forceMatmulPlan(null);
+    }
   });
 });
 

@@ -29,6 +29,8 @@ export interface AcquiredDevice {
   notes: string[];
 }
 
+import { isSoftwareAdapter } from './matmul.js';
+
 const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups' as GPUFeatureName, 'timestamp-query'];
 
 /** Finds an adapter and creates a device, or throws an Error explaining every attempt. */
@@ -102,7 +104,7 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<Acquired
     adapter,
     instance,
     adapterName: describeAdapter(adapter),
-    software: isSoftwareAdapter(adapter),
+    software: isSoftwareDevice(adapter),
     features: [...device.features].map(String).sort(),
     limits: deviceLimits,
     notes,
@@ -129,11 +131,11 @@ function describeAdapter(adapter: GPUAdapter): string {
 }
 
 /** A CPU-emulated adapter: the fallback flag, or a known software rasterizer's name. */
-function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+function isSoftwareDevice(adapter: GPUAdapter): boolean {
   if ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
   const info = (adapter as { info?: GPUAdapterInfo }).info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
   if (info?.isFallbackAdapter) return true;
-  return /llvmpipe|lavapipe|swiftshader|software/i.test(describeAdapter(adapter));
+  return isSoftwareAdapter(describeAdapter(adapter));
 }
 
 function isNode(): boolean {

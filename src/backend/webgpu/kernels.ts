@@ -14,6 +14,7 @@ import type { BindingKind, KernelSpec, PipelineCache } from './pipelines.js';
 import type { BufferPool, GpuStorage } from './pool.js';
 import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
+import { webgpuMatmul, type AdapterProfile } from './matmul.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -25,6 +26,8 @@ export interface KernelContext {
   supportsF16: boolean;
   /** A CPU-emulated adapter (device.ts): kernel variants are chosen differently there. */
   software: boolean;
+  /** Adapter facts for the matmul variant selection (matmul.ts). */
+  adapter: AdapterProfile;
   /** Throws pending device errors (device loss, uncaptured errors). */
   check(): void;
 }
@@ -221,34 +224,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       return o;
     },
 
-    matmul({ a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride }: MatmulArgs<GpuStorage>) {
-      ctx.check();
-      checkDtype(dtype);
-      if (dtype === 'i32') throw new Error(`${ERR} matmul is defined for f32 and f16 only`);
-      const aLen = batch > 0 && M * K > 0 ? (batch - 1) * aBatchStride + M * K : 0;
-      const bLen = batch > 0 && K * N > 0 ? (batch - 1) * bBatchStride + K * N : 0;
-      const ab = need(a, aLen, dtype, 'matmul a');
-      const bb = need(b, bLen, dtype, 'matmul b');
-      const nOut = batch * M * N;
-      const o = out(nOut, dtype);
-      if (nOut === 0) return o;
-      const gx = Math.ceil(N / 64);
-      const gy = Math.ceil(M / 64);
-      if (gx > ctx.maxPerDim || gy > ctx.maxPerDim) throw new Error(`${ERR} matmul of ${M}x${N} exceeds the dispatch grid limit`);
-      const spec: KernelSpec = {
-        file: 'matmul',
-        subs: { ELEM: wgsl(dtype) },
-        f16: dtype === 'f16',
-        bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
-      };
-      const aMs = transA ? 1 : K, aKs = transA ? M : 1;
-      const bKs = transB ? 1 : N, bNs = transB ? K : 1;
-      for (let base = 0; base < batch; base += ctx.maxPerDim) {
-        const nb = Math.min(ctx.maxPerDim, batch - base);
-        run(spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, 0, 0], [ab, bb, live(o, 'out')], [gx, gy, nb]);
-      }
-      return o;
-    },
+    matmul: (args: MatmulArgs<GpuStorage>) => webgpuMatmul(ctx, ctx.adapter, args),
 
     copy({ src, dst, dtype, shape, srcOffset, srcStrides, dstOffset, dstStrides }: CopyArgs<GpuStorage>) {
       ctx.check();

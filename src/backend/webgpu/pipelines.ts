@@ -1,6 +1,6 @@
 /**
  * Pipeline cache. A kernel is (WGSL file, entry point, placeholder substitutions, override
- * constants); its source is `enable f16;` (when needed) + kernels/common.wgsl + the file with the
+ * constants); its source is `enable f16;` / `enable subgroups;` (when needed) + kernels/common.wgsl + the file with the
  * placeholders (ELEM, CT, OP, ...) replaced as whole words. Compute pipelines are cached by that
  * key, bind group layouts by their binding signature, so each distinct kernel compiles once.
  * Compilation errors are caught with a validation error scope and reported naming the kernel.
@@ -20,6 +20,8 @@ export interface KernelSpec {
   subs?: Record<string, string>;
   /** Whether any buffer is f16 (adds `enable f16;`). */
   f16?: boolean;
+  /** Whether the kernel uses subgroup builtins (adds `enable subgroups;`; needs the 'subgroups' feature). */
+  subgroups?: boolean;
   /** Override constants. */
   overrides?: Record<string, number>;
   /** [binding number, kind] for every binding the entry point uses. */
@@ -50,16 +52,17 @@ export class PipelineCache {
     const subs = spec.subs ?? {};
     const subKey = Object.keys(subs).sort().map((k) => `${k}=${subs[k]}`).join(',');
     const ovKey = Object.keys(spec.overrides ?? {}).sort().map((k) => `${k}=${spec.overrides![k]}`).join(',');
-    const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${spec.f16 ? 'f16' : ''}`;
+    const enables = `${spec.f16 ? 'f16' : ''}${spec.subgroups ? '+sg' : ''}`;
+    const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${enables}`;
     const hit = this.pipelines.get(key);
     if (hit) return hit;
 
-    const srcKey = `${spec.file}|${subKey}|${spec.f16 ? 'f16' : ''}`;
+    const srcKey = `${spec.file}|${subKey}|${enables}`;
     let module = this.modules.get(srcKey);
     const device = this.device;
     device.pushErrorScope('validation');
     if (!module) {
-      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16), label: srcKey });
+      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16, !!spec.subgroups), label: srcKey });
       this.modules.set(srcKey, module);
     }
     const { bgl, pl } = this.layoutFor(spec.bindings);
@@ -99,11 +102,11 @@ export class PipelineCache {
 }
 
 /** Full WGSL text of a kernel file after substitution (exported for tests and debugging). */
-export function kernelSource(file: string, subs: Record<string, string>, f16: boolean): string {
+export function kernelSource(file: string, subs: Record<string, string>, f16: boolean, subgroups = false): string {
   const text = KERNEL_SOURCES[file];
   const common = KERNEL_SOURCES['common'];
   if (text === undefined || common === undefined) throw new Error(`${ERR} unknown kernel file '${file}'`);
   let body = text;
   for (const [k, v] of Object.entries(subs)) body = body.replace(new RegExp(`\\b${k}\\b`, 'g'), v);
-  return (f16 ? 'enable f16;\n' : '') + common + '\n' + body;
+  return (f16 ? 'enable f16;\n' : '') + (subgroups ? 'enable subgroups;\n' : '') + common + '\n' + body;
 }

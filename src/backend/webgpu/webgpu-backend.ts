@@ -57,6 +57,12 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       maxPerDim: lim.maxComputeWorkgroupsPerDimension ?? 65535,
       supportsF16: this.supportsF16,
       software: acq.software,
+      adapter: {
+        name: acq.adapterName,
+        software: acq.software,
+        subgroups: acq.device.features.has('subgroups' as GPUFeatureName),
+        subgroupMinSize: Number((acq.adapter.info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0),
+      },
       check: () => this.check(),
     });
   }

@@ -1,0 +1,99 @@
+// matmul_reg_sg.wgsl — the 'reg-sg' matmul variant: register blocking and subgroup broadcasts,
+// no workgroup memory and no barriers. Chosen for software adapters (llvmpipe) that have the
+// 'subgroups' feature with subgroups of at least 8 lanes (src/backend/webgpu/matmul.ts).
+// Batched out[z, m, n] = sum_k A(z, m, k) * B(z, k, n) with
+//   A(z, m, k) = a[batch * a_bs + m * a_ms + k * a_ks],  B(z, k, n) = b[batch * b_bs + k * b_ks + n * b_ns]
+// (transposes are strides; a batch stride of 0 broadcasts one matrix over the batch).
+// Split-K as in matmul.wgsl: slice z = batch * splits + s sums k in [s * k_chunk, min(K, (s+1) * k_chunk)).
+// Algorithm: a workgroup of WG lanes computes a 16 x (4 * WG) output tile. Lane t owns rows
+// row0 .. row0 + 15 and columns col0 + t + WG * j (j < 4), as 16 vec4 accumulators. Per k step each
+// lane loads its 4 B values and ONE A value per 8 rows (lane l of the subgroup loads row row0 + l
+// and row0 + 8 + l); subgroupBroadcast hands every lane the 16 A values. Why: llvmpipe performs a
+// storage load lane by lane (about 15 instructions per lane), also for an address that is the same
+// in every lane once inside a loop, so loads, not FMAs, bound the kernel; this variant issues
+// 6 per-lane loads per 64 FMAs (the 16 x 4 register tile without broadcasts needs 20) and never
+// waits at a barrier (each barrier is a coroutine switch on llvmpipe). Rows and columns past the
+// matrix are clamped on load (computed, never stored), so any M, N, K works. f32 accumulation in a
+// fixed k order: deterministic.
+// Matches: src/backend/cpu/cpu-backend.ts `matmul`.
+// Bindings: 0 uniform Params (as matmul.wgsl) 1 a: array<ELEM> 2 b: array<ELEM> (read)
+//           3 out: array<OUT> [batch * splits, M, N] (write)
+// Overrides: WG — lanes per workgroup, a multiple of 8 (default 8: one llvmpipe subgroup).
+// Dispatch: (ceil(N / (4 * WG)), ceil(M / 16), slices in this call); slice z = workgroup_id.z + batch_base.
+// Substitutions: ELEM, OUT. Needs `enable subgroups;` (KernelSpec.subgroups).
+
+struct Params {
+  M: u32, N: u32, K: u32, batch_base: u32,
+  a_bs: u32, b_bs: u32, a_ms: u32, a_ks: u32,
+  b_ks: u32, b_ns: u32, splits: u32, k_chunk: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> a: array<ELEM>;
+@group(0) @binding(2) var<storage, read> b: array<ELEM>;
+@group(0) @binding(3) var<storage, read_write> out: array<OUT>;
+
+override WG: u32 = 8u;
+
+/** Stores row r of the tile (4 columns col0 + WG * j), skipping rows and columns past the matrix. */
+fn put(z: u32, r: u32, col0: u32, v: vec4<f32>) {
+  if (r >= u.M) { return; }
+  let base = (z * u.M + r) * u.N;
+  for (var j = 0u; j < 4u; j++) {
+    let c = col0 + j * WG;
+    if (c < u.N) { out[base + c] = OUT(v[j]); }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(subgroup_invocation_id) sl: u32) {
+  let z = wid.z + u.batch_base;
+  let batch = z / u.splits;
+  let k_begin = (z % u.splits) * u.k_chunk;
+  let k_end = min(u.K, k_begin + u.k_chunk);
+  let row0 = wid.y * 16u;
+  let col0 = wid.x * 4u * WG + lid.x;
+  let a_base = batch * u.a_bs;
+  let b_base = batch * u.b_bs;
+  let ar0 = a_base + min(row0 + sl, u.M - 1u) * u.a_ms;
+  let ar1 = a_base + min(row0 + 8u + sl, u.M - 1u) * u.a_ms;
+  let bc0 = b_base + min(col0, u.N - 1u) * u.b_ns;
+  let bc1 = b_base + min(col0 + WG, u.N - 1u) * u.b_ns;
+  let bc2 = b_base + min(col0 + 2u * WG, u.N - 1u) * u.b_ns;
+  let bc3 = b_base + min(col0 + 3u * WG, u.N - 1u) * u.b_ns;
+
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
+  var c8 = vec4<f32>(0.0); var c9 = vec4<f32>(0.0); var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
+  var c12 = vec4<f32>(0.0); var c13 = vec4<f32>(0.0); var c14 = vec4<f32>(0.0); var c15 = vec4<f32>(0.0);
+
+  for (var k = k_begin; k < k_end; k++) {
+    let bk = k * u.b_ks;
+    let bv = vec4<f32>(f32(b[bc0 + bk]), f32(b[bc1 + bk]), f32(b[bc2 + bk]), f32(b[bc3 + bk]));
+    let ak = k * u.a_ks;
+    let g0 = f32(a[ar0 + ak]);
+    let g1 = f32(a[ar1 + ak]);
+    c0 = fma(vec4<f32>(subgroupBroadcast(g0, 0u)), bv, c0);
+    c1 = fma(vec4<f32>(subgroupBroadcast(g0, 1u)), bv, c1);
+    c2 = fma(vec4<f32>(subgroupBroadcast(g0, 2u)), bv, c2);
+    c3 = fma(vec4<f32>(subgroupBroadcast(g0, 3u)), bv, c3);
+    c4 = fma(vec4<f32>(subgroupBroadcast(g0, 4u)), bv, c4);
+    c5 = fma(vec4<f32>(subgroupBroadcast(g0, 5u)), bv, c5);
+    c6 = fma(vec4<f32>(subgroupBroadcast(g0, 6u)), bv, c6);
+    c7 = fma(vec4<f32>(subgroupBroadcast(g0, 7u)), bv, c7);
+    c8 = fma(vec4<f32>(subgroupBroadcast(g1, 0u)), bv, c8);
+    c9 = fma(vec4<f32>(subgroupBroadcast(g1, 1u)), bv, c9);
+    c10 = fma(vec4<f32>(subgroupBroadcast(g1, 2u)), bv, c10);
+    c11 = fma(vec4<f32>(subgroupBroadcast(g1, 3u)), bv, c11);
+    c12 = fma(vec4<f32>(subgroupBroadcast(g1, 4u)), bv, c12);
+    c13 = fma(vec4<f32>(subgroupBroadcast(g1, 5u)), bv, c13);
+    c14 = fma(vec4<f32>(subgroupBroadcast(g1, 6u)), bv, c14);
+    c15 = fma(vec4<f32>(subgroupBroadcast(g1, 7u)), bv, c15);
+  }
+
+  put(z, row0, col0, c0); put(z, row0 + 1u, col0, c1); put(z, row0 + 2u, col0, c2); put(z, row0 + 3u, col0, c3);
+  put(z, row0 + 4u, col0, c4); put(z, row0 + 5u, col0, c5); put(z, row0 + 6u, col0, c6); put(z, row0 + 7u, col0, c7);
+  put(z, row0 + 8u, col0, c8); put(z, row0 + 9u, col0, c9); put(z, row0 + 10u, col0, c10); put(z, row0 + 11u, col0, c11);
+  put(z, row0 + 12u, col0, c12); put(z, row0 + 13u, col0, c13); put(z, row0 + 14u, col0, c14); put(z, row0 + 15u, col0, c15);
+}

@@ -1,0 +1,198 @@
+/**
+ * WebGPU matmul: variant selection and dispatch for the `matmul` entry of the kernel table
+ * (`MatmulArgs`, ../backend.ts). The CPU reference is `matmul` in ../cpu/cpu-backend.ts.
+ *
+ * Variants (kernels/*.wgsl; all take shapes and strides in the uniform, transposes as strides,
+ * batch stride 0 = broadcast, f32 or f16 storage with f32 accumulation):
+ * - `tiled`  (matmul.wgsl): 64 x 64 workgroup tiles staged in workgroup memory, 8 x 8 threads with
+ *   8 x 8 register micro-tiles, a barrier per 16-wide k step. The classic GPU kernel.
+ * - `reg-sg` (matmul_reg_sg.wgsl): no workgroup memory, no barriers; each lane holds a 16 x 4
+ *   register tile, A values are fetched once per subgroup and handed out with subgroupBroadcast.
+ *   Needs the 'subgroups' feature with subgroups of at least 8 lanes.
+ * - `reg`    (matmul_reg.wgsl): the same without subgroups (each lane loads its own A values).
+ * Any of them can run split-K: the k range is cut into `splits` chunks, each slice writes f32
+ * partials, and matmul_splitk.wgsl adds them in a fixed order (deterministic, no atomics).
+ *
+ * Selection rule (`planMatmul`), by adapter and shape:
+ * - Software adapters (llvmpipe, lavapipe, SwiftShader: the adapter name says so): `reg-sg` when
+ *   subgroups of >= 8 lanes exist, else `reg`. Measured on Mesa 25.0.7 llvmpipe (LLVM 15, AVX2,
+ *   8-lane subgroups), 2 shared cores, CPU-time GFLOP/s (medians; wall clock was noisier):
+ *     shape [M,K]x[K,N] x batch        tiled   reg-sg
+ *     [1024,1024]x[1024,1024]          1.96    6.16
+ *     [2048,64]x[64,256]               1.85    3.89-6.3
+ *     [128,16]x[16,128] x 32           1.36    3.85-4.4
+ *     [64,2048]x[2048,256]             1.55    5.22
+ *   Why: llvmpipe runs 8 lanes in AVX2 registers, but performs every storage (and workgroup)
+ *   load lane by lane with a mask test and a bounds check (~15 instructions per lane), also for
+ *   addresses that are the same in every lane once inside a loop; each barrier is a coroutine
+ *   switch. So loads per FMA decide, and reg-sg issues 6 per-lane loads per 64 FMAs. A 32-row
+ *   tile and vec4 B loads measured within the noise of the 16 x 4 tile; larger register tiles
+ *   took 20+ s to compile. Split-K only when the grid has fewer workgroups than ~4 per core.
+ * - Other adapters (real GPUs): `tiled`; split-K when the output has fewer than 32 workgroups and
+ *   K >= 1024 (so that a [64, B*T] x [B*T, 64] weight gradient fills the GPU). Not measured here:
+ *   no GPU was available; revisit with `bench/matmul.mjs` on one.
+ * `forceMatmulPlan` overrides the rule (tests run every variant; benchmarks compare them).
+ */
+import type { DType, MatmulArgs } from '../backend.js';
+import { dtypeBytes } from '../backend.js';
+import { grid1d } from './batcher.js';
+import { ERR } from './errors.js';
+import type { KernelContext } from './kernels.js';
+import type { BindingKind, KernelSpec } from './pipelines.js';
+import type { GpuStorage } from './pool.js';
+
+/** A matmul kernel variant (see the file header). */
+export type MatmulKernel = 'tiled' | 'reg' | 'reg-sg';
+
+/** Which kernel runs a matmul and in how many k chunks. */
+export interface MatmulPlan {
+  kernel: MatmulKernel;
+  /** Number of k chunks (1 = no split-K). */
+  splits: number;
+}
+
+/** What the selection rule knows about the adapter. */
+export interface AdapterProfile {
+  /** Adapter description (device.ts `describeAdapter`). */
+  name: string;
+  /** A CPU implementation of WebGPU (device.ts: the fallback flag or a software rasterizer's name). */
+  software: boolean;
+  /** Whether the device was created with the 'subgroups' feature. */
+  subgroups: boolean;
+  /** Smallest subgroup size the adapter reports (0 when unknown). */
+  subgroupMinSize: number;
+}
+
+/** Workgroup tile (rows, columns) of each kernel at its default override constants. */
+const TILE: Record<MatmulKernel, { rows: number; cols: number }> = {
+  tiled: { rows: 64, cols: 64 },
+  reg: { rows: 16, cols: 32 },
+  'reg-sg': { rows: 16, cols: 32 },
+};
+const REG_WG = 8;
+/** Largest split-K partial buffer (within the default 128 MiB maxStorageBufferBindingSize). */
+const PARTIAL_BYTES_MAX = 64 * 1024 * 1024;
+const U: readonly [number, BindingKind] = [0, 'uniform'];
+
+let forced: Partial<MatmulPlan> | null = null;
+
+/**
+ * Forces a kernel and/or split count for every following matmul on every WebGPU backend (tests,
+ * benchmarks); `null` restores the selection rule. A forced `reg-sg` on an adapter that cannot run
+ * it throws at dispatch.
+ */
+export function forceMatmulPlan(plan: Partial<MatmulPlan> | null): void {
+  if (plan?.splits !== undefined && !(Number.isInteger(plan.splits) && plan.splits >= 1)) {
+    throw new Error(`${ERR} forceMatmulPlan: splits must be a positive integer, got ${plan.splits}`);
+  }
+  forced = plan ? { ...plan } : null;
+}
+
+/** Whether an adapter is a CPU implementation of WebGPU (by its name). */
+export function isSoftwareAdapter(name: string): boolean {
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(name);
+}
+
+/** Whether the adapter can run the `reg-sg` kernel. */
+export function canUseSubgroupKernel(p: AdapterProfile): boolean {
+  return p.subgroups && p.subgroupMinSize >= 8;
+}
+
+/** The selection rule of the file header, before any `forceMatmulPlan` override. */
+export function planMatmul(p: AdapterProfile, batch: number, M: number, N: number, K: number): MatmulPlan {
+  const software = p.software;
+  const kernel: MatmulKernel = software ? (canUseSubgroupKernel(p) ? 'reg-sg' : 'reg') : 'tiled';
+  const t = TILE[kernel];
+  const groups = batch * Math.ceil(M / t.rows) * Math.ceil(N / t.cols);
+  let splits = 1;
+  if (software) {
+    // A few fat workgroups cannot keep llvmpipe's threads (one per core) busy.
+    if (groups < 8 && K >= 512) splits = Math.min(Math.ceil(8 / groups), Math.floor(K / 256));
+  } else if (groups < 32 && K >= 1024) {
+    splits = Math.min(32, Math.ceil(128 / groups), Math.floor(K / 256));
+  }
+  return { kernel, splits: Math.max(1, splits) };
+}
+
+/** Runs `args` on the GPU with the planned (or forced) variant; returns the [batch, M, N] output. */
+export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: MatmulArgs<GpuStorage>): GpuStorage {
+  const { a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride } = args;
+  ctx.check();
+  checkDtype(ctx, dtype);
+  for (const [k, v] of Object.entries({ batch, M, N, K, aBatchStride, bBatchStride })) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${ERR} matmul: ${k} must be a non-negative integer, got ${v}`);
+  }
+  const aLen = batch > 0 && M * K > 0 ? (batch - 1) * aBatchStride + M * K : 0;
+  const bLen = batch > 0 && K * N > 0 ? (batch - 1) * bBatchStride + K * N : 0;
+  const ab = need(a, aLen, dtype, 'matmul a');
+  const bb = need(b, bLen, dtype, 'matmul b');
+  const nOut = batch * M * N;
+  const o = ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel');
+  if (nOut === 0) return o;
+
+  const plan = { ...planMatmul(profile, batch, M, N, K), ...(forced ?? {}) };
+  if (plan.kernel === 'reg-sg' && !canUseSubgroupKernel(profile)) {
+    throw new Error(`${ERR} matmul variant 'reg-sg' needs the 'subgroups' feature with subgroups of >= 8 lanes`);
+  }
+  // K = 0 runs one slice that writes zeros; the f32 partials must fit one binding (64 MiB cap).
+  let splits = Math.max(1, Math.min(plan.splits, K));
+  while (splits > 1 && batch * splits * M * N * 4 > PARTIAL_BYTES_MAX) splits--;
+  const kChunk = splits > 1 ? Math.ceil(K / splits) : Math.max(K, 1);
+  const slices = batch * splits;
+  const t = TILE[plan.kernel];
+  const gx = Math.ceil(N / t.cols);
+  const gy = Math.ceil(M / t.rows);
+  if (gx > ctx.maxPerDim || gy > ctx.maxPerDim) throw new Error(`${ERR} matmul of ${M}x${N} exceeds the dispatch grid limit`);
+
+  const outType = splits > 1 ? 'f32' : dtype;
+  const target = splits > 1 ? ctx.pool.acquire(slices * M * N * 4, 'kernel') : o;
+  const spec: KernelSpec = {
+    file: plan.kernel === 'tiled' ? 'matmul' : plan.kernel === 'reg' ? 'matmul_reg' : 'matmul_reg_sg',
+    subs: { ELEM: dtype, OUT: outType },
+    f16: dtype === 'f16',
+    subgroups: plan.kernel === 'reg-sg',
+    ...(plan.kernel === 'tiled' ? {} : { overrides: { WG: REG_WG } }),
+    bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
+  };
+  const aMs = transA ? 1 : K, aKs = transA ? M : 1;
+  const bKs = transB ? 1 : N, bNs = transB ? K : 1;
+  const targetBinding = { buffer: target.buffer, offset: 0, size: target.bytes };
+  for (let base = 0; base < slices; base += ctx.maxPerDim) {
+    const nz = Math.min(ctx.maxPerDim, slices - base);
+    run(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], [ab, bb, targetBinding], [gx, gy, nz]);
+  }
+  if (splits > 1) {
+    run(
+      ctx,
+      { file: 'matmul_splitk', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
+      [nOut, M * N, splits, 0],
+      [targetBinding, { buffer: o.buffer, offset: 0, size: o.bytes }],
+      grid1d(nOut, 256, ctx.maxPerDim),
+    );
+    ctx.pool.release(target); // reusable by later kernel outputs only (pool.ts)
+  }
+  return o;
+}
+
+function run(ctx: KernelContext, spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+  const p = ctx.pipes.get(spec);
+  const slot = ctx.uniforms.alloc(uniform);
+  ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
+}
+
+function checkDtype(ctx: KernelContext, d: DType): void {
+  if (d === 'i32') throw new Error(`${ERR} matmul is defined for f32 and f16 only`);
+  if (d !== 'f32' && d !== 'f16') throw new Error(`${ERR} unknown dtype '${String(d)}'`);
+  if (d === 'f16' && !ctx.supportsF16) {
+    throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+  }
+}
+
+function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
+  if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
+  if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
+  if (elems * dtypeBytes(d) > s.bytes) {
+    throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
+  }
+  return { buffer: s.buffer, offset: 0, size: s.bytes };
+}
