@@ -14,6 +14,7 @@ import type { BindingKind, KernelSpec, PipelineCache } from './pipelines.js';
 import type { BufferPool, GpuStorage } from './pool.js';
 import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
+import { makeFusedKernels } from './fused-kernels.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -104,6 +105,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
   }
 
   return {
+    ...makeFusedKernels(ctx),
     unary(op: UnaryOp, x, n, dtype) {
       ctx.check();
       checkDtype(dtype);
