@@ -128,12 +128,29 @@ for (const r of rows) {
     `${String(r.count / steps).padStart(6)}  ${r.kernel}`);
 }
 
+// Totals per kernel file (family).
+const byFile = new Map();
+for (const r of byKernel.values()) {
+  const f = r.kernel.split(':')[0];
+  const e = byFile.get(f) ?? { file: f, count: 0, ms: 0 };
+  e.count += r.count; e.ms += r.ms;
+  byFile.set(f, e);
+}
+const files = [...byFile.values()].sort((a, b) => b.ms - a.ms);
+console.log(`\nby kernel file (per step):`);
+console.log(`${'ms'.padStart(8)} ${'%'.padStart(5)} ${'calls'.padStart(6)}  file`);
+for (const r of files) {
+  console.log(`${(r.ms / steps).toFixed(2).padStart(8)} ${((100 * r.ms) / steps / kernelMs).toFixed(1).padStart(5)} ` +
+    `${String(r.count / steps).padStart(6)}  ${r.file}`);
+}
+
 if (jsonPath) {
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify({
     adapter: desc.adapter, config: cfg, batch: B, tokens: B * T, dispatchesPerStep: dispatches,
     wallMs: wall, kernelMsPerStep: kernelMs, losses,
     kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms).map((r) => ({ ...r, count: r.count / steps, ms: r.ms / steps })),
+    files: files.map((r) => ({ ...r, count: r.count / steps, ms: r.ms / steps })),
   }, null, 2));
   console.log(`\nwrote ${jsonPath}`);
 }

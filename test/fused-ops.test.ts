@@ -172,6 +172,30 @@ describe.each(backends)('fused ops vs compositions on $name', (entry) => {
       });
     }
 
+    it('a training loop on the fused ops keeps memory and live tensors flat', async () => {
+      await sg.withBackend(entry.backend, async () => {
+        const w = sg.randn([6, 5], { seed: 1, scale: 0.3, requiresGrad: true });
+        const g = sg.ones([6], { requiresGrad: true }), b = sg.zeros([6], { requiresGrad: true });
+        const x = sg.randn([10, 5], { seed: 2 });
+        const t = sg.tensor([0, 1, 2, 3, 4, 5, -100, 0, 1, 2], { dtype: 'i32' });
+        const opt = new sg.optim.AdamW([w, g, b], { lr: 0.05 });
+        const marks: [number, number][] = [];
+        for (let step = 0; step < 30; step++) {
+          sg.tidy(() => {
+            const h = sg.layerNorm(sg.linear(x, w), g, b);
+            const l = sg.add(sg.crossEntropy(h, t), sg.mean(sg.rmsNorm(sg.softmax(h))));
+            opt.zeroGrad();
+            l.backward();
+            opt.step();
+          });
+          if (step === 4 || step === 29) marks.push([sg.memory().bytesInUse, sg.liveTensors()]);
+        }
+        expect(marks[1]).toEqual(marks[0]);
+        opt.zeroGrad();
+        for (const q of [w, g, b, x, t, ...opt.state().m, ...opt.state().v]) q?.dispose();
+      });
+    });
+
     it('in-place updates never show through other tensors: views, detached copies, state() tensors', async () => {
       await sg.withBackend(entry.backend, async () => {
         const base = sg.tensor([1, 2, 3, 4, 5, 6], { requiresGrad: true });
