@@ -37,9 +37,9 @@ export interface LayerNormForward<S> {
 
 /** Arguments of `layerNormBackward` (mean and rstd as returned by the forward). */
 export interface LayerNormBackwardArgs<S> {
-  /** [rows, C]: gradient of y */
+  /** gradient of y [rows, C] */
   dy: S;
-  /** [rows, C]: the forward input */
+  /** the forward input [rows, C] */
   x: S;
   /** [C] or null: the forward scale */
   w: S | null;

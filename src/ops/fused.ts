@@ -106,6 +106,7 @@ export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignore
   if (V === 0) throw new Error(`storygrad: crossEntropy: logits ${logits.describe()} have no classes`);
   const be = backendOf('crossEntropy', logits, targets);
   const dtype = logits.dtype;
+  ignoreIndex |= 0; // an i32 like the targets (the composed version's i32 constant truncates too)
   const r = be.kernels.softmaxCrossEntropyForward({ logits: logits.storage, targets: targets.storage, N, V, ignoreIndex, dtype });
   const loss = wrap(be, r.loss, lead, dtype);
   const lse = wrap(be, r.lse, [N], 'f32'); // [N]
