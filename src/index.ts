@@ -40,6 +40,12 @@ export { reshape, permute, transpose, slice, expand, unsqueeze, squeeze, concat,
 export { embedding, gather, pickLast } from './ops/indexing.js';
 export { softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout, linear } from './ops/nn.js';
 export type { CrossEntropyOptions, DropoutOptions } from './ops/nn.js';
+export { layerNormComposed, rmsNormComposed, softmaxComposed, crossEntropyComposed } from './ops/nn.js';
+export type {
+  FusedKernels, AdamWHyper, AdamWStepArgs, LayerNormForwardArgs, LayerNormForward, LayerNormBackwardArgs,
+  LayerNormBackward, RmsNormForwardArgs, RmsNormForward, RmsNormBackwardArgs, RmsNormBackward,
+  CrossEntropyForwardArgs, CrossEntropyForward, CrossEntropyBackwardArgs,
+} from './backend/fused.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
 export * as nn from './nn/index.js';

@@ -78,6 +78,14 @@ export class Tensor {
     return this.live().storage;
   }
 
+  /**
+   * @internal Whether another tensor shares this one's storage (a reshape view, `detach()`, a
+   * cached constant). Kernels that write in place (AdamW) give such a tensor its own copy first.
+   */
+  get sharesStorage(): boolean {
+    return this.live().shared;
+  }
+
   /** Whether `dispose()` was called. */
   get isDisposed(): boolean {
     return this.ref === null;

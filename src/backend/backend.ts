@@ -8,6 +8,7 @@
  * Layout convention: all storages hold contiguous row-major data. Movement ops are explicit
  * strided copies (`copy`). Shapes, strides and offsets are in elements, never bytes.
  */
+import type { FusedKernels } from './fused.js';
 
 /** Element types. `f16` is storage-only on CPU (values rounded to half precision). */
 export type DType = 'f32' | 'i32' | 'f16';
@@ -77,10 +78,11 @@ export interface CopyArgs<S> {
 }
 
 /**
- * The primitive kernel table. Each returns a fresh storage except `copy`, which writes into `dst`.
+ * The primitive kernel table. Each returns a fresh storage except `copy`, which writes into `dst`
+ * (and `adamwStep`, which updates in place: see fused.ts for the fused kernels).
  * Integer index arguments (`idx`) are i32 storages.
  */
-export interface Kernels<S> {
+export interface Kernels<S> extends FusedKernels<S> {
   /** out[i] = op(x[i]), n elements. */
   unary(op: UnaryOp, x: S, n: number, dtype: DType): S;
   /** Broadcasting binary op; output is contiguous with shape outShape. */

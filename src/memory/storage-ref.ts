@@ -18,6 +18,11 @@ export class StorageRef {
     return this.size * dtypeBytes(this.dtype);
   }
 
+  /** Whether more than one tensor (or cache) holds this storage: in-place kernels must copy first. */
+  get shared(): boolean {
+    return this.refs > 1;
+  }
+
   retain(): this {
     this.refs++;
     return this;

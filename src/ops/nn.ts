@@ -1,7 +1,8 @@
 /**
- * Neural-network functions composed from primitive ops: softmax, logSoftmax, layerNorm, rmsNorm,
- * crossEntropy, dropout, linear. Autograd differentiates the compositions; the fused kernels of
- * the fast-kernel work replace them without changing these signatures.
+ * Neural-network functions: softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout,
+ * linear. layerNorm, rmsNorm, crossEntropy and last-dim softmax run on the fused kernels
+ * (ops/fused.ts); their compositions from primitive ops stay exported (`*Composed`) as
+ * independent references for tests. Autograd differentiates the compositions.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor.js';
@@ -12,6 +13,7 @@ import { pickLast } from './indexing.js';
 import { matmul } from './matmul.js';
 import { requireDtype, requireFloat, scalar, wrap } from './common.js';
 import { nextSeed } from './creation.js';
+import { layerNormFused, rmsNormFused, softmaxCrossEntropyFused, softmaxLastFused } from './fused.js';
 
 function shiftByMax(x: Tensor, d: number): Tensor {
   // Subtracting the (constant) row max does not change softmax, so it needs no gradient.
@@ -21,8 +23,15 @@ function shiftByMax(x: Tensor, d: number): Tensor {
   return out;
 }
 
-/** softmax along dim. */
+/** softmax along dim (the fused kernel when dim is the last one). */
 export function softmax(x: Tensor, dim = -1): Tensor {
+  requireFloat('softmax', x);
+  const d = normDim('softmax', dim, x.rank);
+  return d === x.rank - 1 && x.rank > 0 ? softmaxLastFused(x) : softmaxComposed(x, d);
+}
+
+/** softmax along dim composed from primitive ops (max, sub, exp, sum, div): the reference. */
+export function softmaxComposed(x: Tensor, dim = -1): Tensor {
   requireFloat('softmax', x);
   const d = normDim('softmax', dim, x.rank);
   const e = exp(shiftByMax(x, d));
@@ -37,8 +46,13 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return sub(z, log(sum(exp(z), d, true)));
 }
 
-/** LayerNorm over the last dim: (x - mean) / sqrt(var + eps) * weight + bias. */
+/** LayerNorm over the last dim: (x - mean) / sqrt(var + eps) * weight + bias (fused kernels). */
 export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  return layerNormFused(x, weight, bias, eps);
+}
+
+/** LayerNorm composed from primitive ops: the reference for the fused kernels. */
+export function layerNormComposed(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   requireFloat('layerNorm', x);
   checkParam('layerNorm', x, weight, 'weight');
   checkParam('layerNorm', x, bias, 'bias');
@@ -49,8 +63,13 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   return y;
 }
 
-/** RMSNorm over the last dim: x / sqrt(mean(x²) + eps) * weight. */
+/** RMSNorm over the last dim: x / sqrt(mean(x²) + eps) * weight (fused kernels). */
 export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-5): Tensor {
+  return rmsNormFused(x, weight, eps);
+}
+
+/** RMSNorm composed from primitive ops: the reference for the fused kernels. */
+export function rmsNormComposed(x: Tensor, weight?: Tensor | null, eps = 1e-5): Tensor {
   requireFloat('rmsNorm', x);
   checkParam('rmsNorm', x, weight, 'weight');
   const y = mul(x, rsqrt(add(mean(mul(x, x), -1, true), eps)));
@@ -74,9 +93,23 @@ export interface CrossEntropyOptions {
 
 /**
  * Cross-entropy of logits [..., C] against i32 class targets [...]. Targets outside [0, C) other
- * than ignoreIndex contribute 0 (they cannot be checked without reading the GPU).
+ * than ignoreIndex contribute 0 (they cannot be checked without reading the GPU) but count in the
+ * 'mean' denominator, which is the number of targets not equal to ignoreIndex. Runs on the fused
+ * softmax-cross-entropy kernels: no [..., C] probabilities are materialised.
  */
 export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const ignore = opts.ignoreIndex ?? -100;
+  const reduction = opts.reduction ?? 'mean';
+  const nll = softmaxCrossEntropyFused(logits, targets, ignore); // [...]
+  if (reduction === 'none') return nll;
+  const total = sum(nll);
+  if (reduction === 'sum') return total;
+  const count = noGrad(() => cast(sum(ne(targets, ignore)), logits.dtype));
+  return div(total, count);
+}
+
+/** crossEntropy composed from primitive ops (logSoftmax, pick): the reference for the fused kernels. */
+export function crossEntropyComposed(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   requireFloat('crossEntropy', logits);
   requireDtype('crossEntropy', targets, 'i32', 'targets');
   const lead = logits.shape.slice(0, -1);

@@ -1,12 +1,19 @@
 /**
- * AdamW (decoupled weight decay, bias-corrected moments), composed from elementwise ops. The fused
- * single-kernel version replaces the body on WebGPU without changing the interface.
+ * AdamW (decoupled weight decay, bias-corrected moments). By default each parameter is updated by
+ * ONE fused kernel (`adamwStep`, src/backend/fused.ts) that writes the parameter and its moments
+ * in place; `{ fused: false }` runs the same math composed from elementwise ops (the reference).
+ *
+ * In-place safety: a tensor whose storage is shared (a reshape view, `detach()`, a parameter that
+ * is itself a view of another tensor) first gets a private copy through `assign`, so the update
+ * is never visible through another tensor — the same semantics as the composed version, which
+ * assigns a fresh result.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { wrap } from '../ops/common.js';
 import { Optimizer } from './optimizer.js';
 
 /** Options of AdamW. */
@@ -16,6 +23,11 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay (default 0.01). */
   weightDecay?: number;
+  /**
+   * Use the fused in-place kernel (default true). false composes the update from elementwise
+   * ops (about 12 dispatches per parameter instead of 1): a reference for tests.
+   */
+  fused?: boolean;
 }
 
 /** AdamW as in Loshchilov & Hutter: p -= lr * (m̂ / (√v̂ + eps) + wd p). */
@@ -24,6 +36,8 @@ export class AdamW extends Optimizer {
   readonly betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
+  /** Whether steps run the fused kernel. */
+  readonly fused: boolean;
   /** Steps taken. */
   t = 0;
   private m = new Map<Tensor, Tensor>();
@@ -35,10 +49,48 @@ export class AdamW extends Optimizer {
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
+    this.fused = opts.fused ?? true;
   }
 
   override step(): void {
     this.t++;
+    if (this.fused) this.stepFused();
+    else this.stepComposed();
+  }
+
+  /** One adamwStep dispatch per parameter; param, m and v are updated in place. */
+  private stepFused(): void {
+    const [beta1, beta2] = this.betas;
+    const hyper = {
+      lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
+      c1: 1 - beta1 ** this.t, c2: 1 - beta2 ** this.t,
+    };
+    noGrad(() => {
+      for (const p of this.params) {
+        const g = p.grad;
+        if (!g) continue;
+        if (g.dtype !== p.dtype || g.size !== p.size) {
+          throw new Error(`storygrad: AdamW: gradient ${g.describe()} does not match parameter ${p.describe()}`);
+        }
+        const m = this.moment(this.m, p), v = this.moment(this.v, p);
+        for (const t of [p, m, v]) ownStorage(t);
+        p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper });
+      }
+    });
+  }
+
+  /** The moment tensor of p (zeros on first use), kept out of any tidy scope. */
+  private moment(map: Map<Tensor, Tensor>, p: Tensor): Tensor {
+    let t = map.get(p);
+    if (!t) {
+      t = keep(zerosLike(p));
+      map.set(p, t);
+    }
+    return t;
+  }
+
+  /** The composed reference: the same arithmetic as adamw.wgsl, one elementwise op at a time. */
+  private stepComposed(): void {
     const [b1, b2] = this.betas;
     const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
     noGrad(() => tidy(() => {
@@ -57,7 +109,10 @@ export class AdamW extends Optimizer {
     }));
   }
 
-  /** The optimizer state (first and second moments) per parameter index, for checkpoints. */
+  /**
+   * The optimizer state (first and second moments) per parameter index, for checkpoints. With the
+   * fused kernel these tensors are updated in place by later steps.
+   */
   state(): { t: number; m: (Tensor | undefined)[]; v: (Tensor | undefined)[] } {
     return { t: this.t, m: this.params.map((p) => this.m.get(p)), v: this.params.map((p) => this.v.get(p)) };
   }
@@ -93,4 +148,14 @@ export class AdamW extends Optimizer {
     });
     this.t = state.t;
   }
+}
+
+/** Gives t a private copy of its storage when another tensor shares it (before an in-place write). */
+function ownStorage(t: Tensor): void {
+  if (!t.sharesStorage) return;
+  const be = t.backend;
+  // A same-dtype cast is a plain elementwise copy.
+  const copy = wrap(be, be.kernels.cast(t.storage, t.size, t.dtype, t.dtype), t.shape, t.dtype);
+  t.assign(copy);
+  copy.dispose();
 }

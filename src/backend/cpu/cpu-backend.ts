@@ -12,6 +12,7 @@ import { normalAt, uniformAt } from '../rng.js';
 import { floatBinary, floatUnary, intBinary, intUnary } from './elementwise.js';
 import { roundToHalf } from '../../io/half.js';
 import { forEachStrided } from './strided.js';
+import { makeCpuFusedKernels } from './fused.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
 
@@ -108,6 +109,7 @@ function assertLive(s: CpuStorage): void {
 function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
   const out = (n: number, dtype: DType) => be.alloc(n, dtype);
   return {
+    ...makeCpuFusedKernels(be),
     unary(op: UnaryOp, x, n, dtype) {
       const f = dtype === 'i32' ? intUnary[op] : floatUnary[op];
       if (!f) throw new Error(`storygrad: unary '${op}' is not defined for ${dtype}`);

@@ -15,6 +15,7 @@ import type { BufferPool, GpuStorage } from './pool.js';
 import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
 import { webgpuMatmul, type AdapterProfile } from './matmul.js';
+import { makeFusedKernels } from './fused-kernels.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -107,6 +108,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
   }
 
   return {
+    ...makeFusedKernels(ctx),
     unary(op: UnaryOp, x, n, dtype) {
       ctx.check();
       checkDtype(dtype);

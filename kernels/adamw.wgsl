@@ -1,0 +1,43 @@
+// adamw.wgsl — one AdamW step, updating param, m and v IN PLACE (one thread per element):
+//   m = m * b1 + g * (1 - b1)
+//   v = v * b2 + (g * g) * (1 - b2)
+//   p = p * (1 - lr * wd) - ((m * (1 / c1)) / (sqrt(v * (1 / c2)) + eps)) * lr
+// with c1 = 1 - b1^t, c2 = 1 - b2^t. The operations and their order are those of the composed
+// optimizer (one f32 rounding each), and the host passes the same f32 constants, so the result
+// matches it to rounding (compilers may contract a multiply-add). f16 storage is computed in f32.
+// The decay multiply is skipped when wd = 0 (has_decay = 0), like the composed version.
+// Matches: src/backend/cpu/fused.ts `adamwStep`.
+// Bindings: 0 uniform Params { n, has_decay, b1, k1 = 1 - b1, b2, k2 = 1 - b2, ic1 = 1 / c1,
+//                              ic2 = 1 / c2, eps, decay = 1 - lr * wd, lr } (f32 fields as bits)
+//           1 p [n] (read-write), 2 g [n] (read), 3 m [n] (read-write), 4 v [n] (read-write)
+// Dispatch: ceil(n / WG) workgroups (2-D grid).
+// Substitutions: ELEM (f32 | f16).
+
+struct Params {
+  n: u32, has_decay: u32, b1: f32, k1: f32,
+  b2: f32, k2: f32, ic1: f32, ic2: f32,
+  eps: f32, decay: f32, lr: f32, _p0: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read_write> p: array<ELEM>;
+@group(0) @binding(2) var<storage, read> g: array<ELEM>;
+@group(0) @binding(3) var<storage, read_write> m: array<ELEM>;
+@group(0) @binding(4) var<storage, read_write> v: array<ELEM>;
+
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg, WG);
+  if (i >= u.n) { return; }
+  let gi = f32(g[i]);
+  let mi = f32(m[i]) * u.b1 + gi * u.k1;
+  let vi = f32(v[i]) * u.b2 + (gi * gi) * u.k2;
+  let upd = (mi * u.ic1) / (sqrt(vi * u.ic2) + u.eps);
+  var pi = f32(p[i]);
+  if (u.has_decay != 0u) { pi = pi * u.decay; }
+  m[i] = ELEM(mi);
+  v[i] = ELEM(vi);
+  p[i] = ELEM(pi - upd * u.lr);
+}

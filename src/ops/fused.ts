@@ -1,0 +1,121 @@
+/**
+ * Ops on the fused kernels (src/backend/fused.ts): LayerNorm, RMSNorm, last-axis softmax and
+ * per-row softmax cross-entropy, each one forward dispatch and a backward rule that calls the
+ * fused backward kernel. The per-row statistics the backward needs (mean, rstd, lse: f32 [rows])
+ * live in small tensors held by the rule; nothing of size [rows, C] is kept beyond the op's
+ * input and output. src/ops/nn.ts routes its public functions here.
+ */
+import { record } from '../autograd/node.js';
+import type { Tensor } from '../tensor.js';
+import { fmt } from '../shape.js';
+import { backendOf, requireDtype, requireFloat, requireSameDtype, wrap } from './common.js';
+
+/** [rows, C] view of x over its last axis. */
+function rowsOf(op: string, x: Tensor): { rows: number; C: number } {
+  if (x.rank === 0) throw new Error(`storygrad: ${op} needs a tensor with at least one dim, got ${x.describe()}`);
+  const C = x.shape[x.rank - 1]!;
+  let rows = 1;
+  for (let i = 0; i < x.rank - 1; i++) rows *= x.shape[i]!;
+  return { rows, C };
+}
+
+function checkParam(op: string, x: Tensor, p: Tensor | null | undefined, what: string): void {
+  if (!p) return;
+  const C = x.shape[x.rank - 1];
+  if (p.rank !== 1 || p.shape[0] !== C) {
+    throw new Error(`storygrad: ${op}: ${what} must be [${C}] for input ${x.describe()}, got ${p.describe()}`);
+  }
+  requireSameDtype(op, x, p);
+}
+
+/** Frees the saved statistics when no backward rule was attached (inference, noGrad). */
+function dropUnlessRecorded(out: Tensor, saved: Tensor[]): void {
+  if (!out.node) for (const t of saved) t.dispose();
+}
+
+/** LayerNorm over the last dim on the fused kernels: (x - mean) * rstd * weight + bias. */
+export function layerNormFused(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  requireFloat('layerNorm', x);
+  const { rows, C } = rowsOf('layerNorm', x);
+  checkParam('layerNorm', x, weight, 'weight');
+  checkParam('layerNorm', x, bias, 'bias');
+  const w = weight ?? null, b = bias ?? null;
+  const be = backendOf('layerNorm', x, ...(w ? [w] : []), ...(b ? [b] : []));
+  const r = be.kernels.layerNormForward({ x: x.storage, w: w?.storage ?? null, b: b?.storage ?? null, rows, C, eps, dtype: x.dtype });
+  const y = wrap(be, r.y, x.shape, x.dtype);
+  const mean = wrap(be, r.mean, [rows], 'f32'); // [rows]
+  const rstd = wrap(be, r.rstd, [rows], 'f32'); // [rows]
+  const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+  record(y, 'layerNorm', inputs, (g) => {
+    const d = be.kernels.layerNormBackward({
+      dy: g.storage, x: x.storage, w: w?.storage ?? null, mean: mean.storage, rstd: rstd.storage,
+      rows, C, dtype: x.dtype, needDw: !!w?.requiresGrad, needDb: !!b?.requiresGrad,
+    });
+    const grads: (Tensor | null)[] = [wrap(be, d.dx, x.shape, x.dtype)];
+    if (w) grads.push(d.dw ? wrap(be, d.dw, w.shape, w.dtype) : null);
+    if (b) grads.push(d.db ? wrap(be, d.db, b.shape, b.dtype) : null);
+    return grads;
+  });
+  dropUnlessRecorded(y, [mean, rstd]);
+  return y;
+}
+
+/** RMSNorm over the last dim on the fused kernels: x * rstd * weight. */
+export function rmsNormFused(x: Tensor, weight?: Tensor | null, eps = 1e-5): Tensor {
+  requireFloat('rmsNorm', x);
+  const { rows, C } = rowsOf('rmsNorm', x);
+  checkParam('rmsNorm', x, weight, 'weight');
+  const w = weight ?? null;
+  const be = backendOf('rmsNorm', x, ...(w ? [w] : []));
+  const r = be.kernels.rmsNormForward({ x: x.storage, w: w?.storage ?? null, rows, C, eps, dtype: x.dtype });
+  const y = wrap(be, r.y, x.shape, x.dtype);
+  const rstd = wrap(be, r.rstd, [rows], 'f32'); // [rows]
+  record(y, 'rmsNorm', w ? [x, w] : [x], (g) => {
+    const d = be.kernels.rmsNormBackward({
+      dy: g.storage, x: x.storage, w: w?.storage ?? null, rstd: rstd.storage, rows, C, dtype: x.dtype, needDw: !!w?.requiresGrad,
+    });
+    const dx = wrap(be, d.dx, x.shape, x.dtype);
+    return w ? [dx, d.dw ? wrap(be, d.dw, w.shape, w.dtype) : null] : [dx];
+  });
+  dropUnlessRecorded(y, [rstd]);
+  return y;
+}
+
+/** Softmax over the last dim on the fused kernels; the backward uses the output only. */
+export function softmaxLastFused(x: Tensor): Tensor {
+  requireFloat('softmax', x);
+  const { rows, C } = rowsOf('softmax', x);
+  const be = x.backend;
+  const y = wrap(be, be.kernels.softmaxForward(x.storage, rows, C, x.dtype), x.shape, x.dtype);
+  return record(y, 'softmax', [x], (g) => [wrap(be, be.kernels.softmaxBackward(y.storage, g.storage, rows, C, x.dtype), x.shape, x.dtype)]);
+}
+
+/**
+ * Per-position cross-entropy of logits [..., V] against i32 targets [...] on the fused kernels:
+ * logsumexp(logits) - logits[target], 0 where the target equals ignoreIndex or lies outside
+ * [0, V). Gradient w.r.t. the logits only. Returns [...] in the logits' dtype.
+ */
+export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+  requireFloat('crossEntropy', logits);
+  requireDtype('crossEntropy', targets, 'i32', 'targets');
+  const { rows: N, C: V } = rowsOf('crossEntropy', logits);
+  const lead = logits.shape.slice(0, -1);
+  if (lead.length !== targets.rank || lead.some((v, i) => v !== targets.shape[i])) {
+    throw new Error(`storygrad: crossEntropy: targets ${fmt(targets.shape)} must have shape ${fmt(lead)} for logits ${logits.describe()}`);
+  }
+  if (V === 0) throw new Error(`storygrad: crossEntropy: logits ${logits.describe()} have no classes`);
+  const be = backendOf('crossEntropy', logits, targets);
+  const dtype = logits.dtype;
+  ignoreIndex |= 0; // an i32 like the targets (the composed version's i32 constant truncates too)
+  const r = be.kernels.softmaxCrossEntropyForward({ logits: logits.storage, targets: targets.storage, N, V, ignoreIndex, dtype });
+  const loss = wrap(be, r.loss, lead, dtype);
+  const lse = wrap(be, r.lse, [N], 'f32'); // [N]
+  record(loss, 'crossEntropy', [logits, targets], (g) => [
+    wrap(be, be.kernels.softmaxCrossEntropyBackward({
+      logits: logits.storage, targets: targets.storage, lse: lse.storage, gLoss: g.storage, N, V, ignoreIndex, dtype,
+    }), logits.shape, dtype),
+    null,
+  ]);
+  dropUnlessRecorded(loss, [lse]);
+  return loss;
+}
