@@ -1,7 +1,7 @@
 // The `storygrad` command: flag parsing, help, errors (exit 2), `info` / `demo` / `generate` on
 // the CPU backend through `main` (from source), plus `bin/storygrad.js` on the build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,13 +82,76 @@ describe('storygrad main', () => {
     for (const row of ['runtime', 'backend', 'adapter', 'features', 'limits']) expect(text).toMatch(new RegExp(`^${row}\\b`, 'm'));
     expect(text).toContain(`Node ${process.versions.node}`);
   });
-  it('demo --backend cpu lowers the loss', async () => {
-    const c = capture();
-    expect(await main(['demo', '--backend', 'cpu', '--steps', '150', '--every', '50'], c.io)).toBe(0);
-    const text = c.out.join('\n');
-    expect(text).toMatch(/^backend: cpu/m);
-    expect(text).toMatch(/^final loss \d/m);
-  });
+  it('demo (tiny settings, CPU): corpus, tokenizer, training, a story; the loss falls', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sg-demo-'));
+    try {
+      const c = capture();
+      const code = await main(['demo', '--backend', 'cpu', '--out', join(out, 'run'), '--steps', '100', '--stories', '150', '--vocab', '300', '--lr', '1e-2',
+        '--d-model', '32', '--n-layer', '1', '--n-head', '2', '--batch', '4', '--seq', '32', '--eval-every', '50', '--story-tokens', '20'], c.io);
+      const text = c.out.join('\n');
+      expect(text).toMatch(/^backend: cpu/m);
+      expect(text).toMatch(/^corpus: 150 training stories/m);
+      expect(text).toMatch(/^step 100\/100 .*val \d/m);
+      expect(text).toMatch(/^Once upon a time/m);
+      expect(code, c.err.join('\n')).toBe(0);
+      for (const f of ['run.json', 'tokenizer.json', 'metrics.jsonl', 'loss.svg', 'checkpoint/model.safetensors', 'corpus-train.txt']) {
+        expect(existsSync(join(out, 'run', f)), f).toBe(true);
+      }
+      // A directory holding some other run is never replaced.
+      mkdirSync(join(out, 'other'));
+      writeFileSync(join(out, 'other', 'run.json'), '{}');
+      const refused = capture();
+      expect(await main(['demo', '--backend', 'cpu', '--out', join(out, 'other')], refused.io)).toBe(2);
+      expect(refused.err[0]).toMatch(/holds a run that is not a demo/);
+      expect(existsSync(join(out, 'other', 'run.json'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('train, --resume, eval and generate on a run directory; bad flags and files exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-train-cli-'));
+    try {
+      const data = join(dir, 'stories.txt');
+      const stories = Array.from({ length: 60 }, (_, i) => `Story ${i}. Tom had a red ball. Tom gave the ball to Sue. Sue said thank you.`);
+      writeFileSync(data, stories.join('\n<|endoftext|>\n') + '\n');
+      const run = join(dir, 'run');
+      const common = ['--backend', 'cpu', '--out', run, '--d-model', '16', '--n-layer', '1', '--n-head', '2', '--batch', '2', '--seq', '16', '--eval-every', '5', '--eval-batches', '2'];
+      const c1 = capture();
+      expect(await main(['train', '--data', data, '--tokenizer', 'bpe:300', '--steps', '5', ...common], c1.io), c1.err.join('\n')).toBe(0);
+      expect(c1.out.join('\n')).toMatch(/done: 5 steps, final loss [\d.]+, validation loss [\d.]+/);
+      const again = capture();
+      expect(await main(['train', '--data', data, '--steps', '5', ...common], again.io)).toBe(1);
+      expect(again.err[0]).toMatch(/already holds a run; pass --resume/);
+      const c2 = capture();
+      expect(await main(['train', '--resume', '--steps', '8', ...common], c2.io), c2.err.join('\n')).toBe(0);
+      expect(c2.out.join('\n')).toMatch(/resume: continuing .* at step 5 of 8/);
+      expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(8);
+      const ev = capture();
+      expect(await main(['eval', '--checkpoint', run, '--data', data, '--backend', 'cpu', '--json', '--seq', '16'], ev.io), ev.err.join('\n')).toBe(0);
+      const r = JSON.parse(ev.out[0]!);
+      expect(r.loss).toBeGreaterThan(0);
+      expect(r.perplexity).toBeCloseTo(Math.exp(r.loss), 6);
+      const gen = capture();
+      expect(await main(['generate', '--checkpoint', run, '--prompt', 'Tom had', '--max-new-tokens', '5', '--backend', 'cpu'], gen.io), gen.err.join('\n')).toBe(0);
+      for (const argv of [
+        ['train', '--out', run],
+        ['train', '--data', join(dir, 'missing.txt'), '--out', join(dir, 'r2')],
+        ['train', '--data', data, '--out', join(dir, 'r3'), '--tokenizer', join(dir, 'nope.bin')],
+        ['train', '--data', data, '--out', join(dir, 'r4'), '--preset', 'tinystories-1m', '--d-model', '32'],
+        ['train', '--data', data, '--out', join(dir, 'r5'), '--steps', '0'],
+        ['train', '--resume', '--out', join(dir, 'r6')],
+        ['eval', '--checkpoint', run],
+        ['eval', '--checkpoint', run, '--data', join(dir, 'missing.txt')],
+      ]) {
+        const c = capture();
+        expect(await main(argv, c.io), argv.join(' ')).toBe(2);
+        expect(c.err, argv.join(' ')).toHaveLength(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('bin/storygrad.js (built CLI)', () => {

@@ -3,7 +3,7 @@
  * (src/data/corpus/), trains a small GPT on it (BPE tokenizer trained on the corpus, held-out
  * validation stories) into a run directory with the progress line, evaluation samples and
  * checkpoints of `storygrad train`, then prints a story generated from "Once upon a time".
- * Exits 1 when the validation loss did not fall well below its starting value.
+ * Exits 1 when the validation loss is not at least one nat below a uniform guess (ln V).
  */
 import * as sg from '../../index.js';
 import type { Command } from '../args.js';
@@ -96,7 +96,8 @@ export const demo: Command = {
       io.out(`(run directory: ${out}; try: npx storygrad generate --checkpoint ${out} --prompt "Once upon a time")`);
       r.model.dispose();
       if (r.interrupted) return 130;
-      if (!(r.valLoss !== undefined && r.valLoss < 0.6 * firstVal)) {
+      // A working run learns well over one nat per token beyond a uniform guess within minutes.
+      if (!(r.valLoss !== undefined && r.valLoss < firstVal - 1)) {
         io.err(`demo: the validation loss did not fall enough (${r.valLoss} vs ${firstVal.toFixed(3)} for a uniform guess)`);
         return 1;
       }
