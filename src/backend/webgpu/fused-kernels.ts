@@ -16,6 +16,7 @@ import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
+import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { f32Bits } from './uniforms.js';
 
 /**
@@ -34,30 +35,14 @@ const SEQ_WG = 64;
 const U: readonly [number, BindingKind] = [0, 'uniform'];
 
 export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
-  function checkFloat(d: DType, op: string): void {
-    if (d === 'f16' && !ctx.supportsF16) {
-      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
-    }
-    if (d !== 'f32' && d !== 'f16') throw new Error(`${ERR} ${op} is defined for f32 and f16 only, got '${String(d)}'`);
-  }
+  const checkFloat = (d: DType, op: string): void => checkFloatDtype(ctx, d, op);
+  const need = needBinding;
 
-  function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
-    if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
-    if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
-    if (elems * dtypeBytes(d) > s.bytes) {
-      throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
-    }
-    return { buffer: s.buffer, offset: 0, size: s.bytes };
-  }
-
-  const out = (n: number, d: DType): GpuStorage => ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
+  const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
   const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
 
-  function run(spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
-    const p = ctx.pipes.get(spec);
-    const slot = ctx.uniforms.alloc(uniform);
-    ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
-  }
+  const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
+    runKernel(ctx, spec, uniform, buffers, groups);
 
   function zeros(n: number, d: DType): GpuStorage {
     const o = out(n, d);

@@ -16,6 +16,7 @@ import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
 import { webgpuMatmul, type AdapterProfile } from './matmul.js';
 import { makeFusedKernels } from './fused-kernels.js';
+import { liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -60,29 +61,11 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
     if (d !== 'f32' && d !== 'i32' && d !== 'f16') throw new Error(`${ERR} unknown dtype '${String(d)}'`);
   }
 
-  function live(s: GpuStorage, what: string): GPUBufferBinding {
-    if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
-    if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
-    return { buffer: s.buffer, offset: 0, size: s.bytes };
-  }
-
-  function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
-    const b = live(s, what);
-    if (elems * dtypeBytes(d) > s.bytes) {
-      throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
-    }
-    return b;
-  }
-
-  function out(n: number, d: DType): GpuStorage {
-    return ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
-  }
-
-  function run(spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
-    const p = ctx.pipes.get(spec);
-    const slot = ctx.uniforms.alloc(uniform);
-    ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
-  }
+  const live = liveBinding;
+  const need = needBinding;
+  const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
+  const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
+    runKernel(ctx, spec, uniform, buffers, groups);
 
   const grid = (n: number) => grid1d(n, WG, ctx.maxPerDim);
 

@@ -40,6 +40,7 @@ import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
+import { checkFloatDtype, needBinding, runKernel } from './dispatch.js';
 
 /** A matmul kernel variant (see the file header). */
 export type MatmulKernel = 'tiled' | 'reg' | 'reg-sg';
@@ -118,14 +119,15 @@ export function planMatmul(p: AdapterProfile, batch: number, M: number, N: numbe
 export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: MatmulArgs<GpuStorage>): GpuStorage {
   const { a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride } = args;
   ctx.check();
-  checkDtype(ctx, dtype);
+  if (dtype === 'i32') throw new Error(`${ERR} matmul is defined for f32 and f16 only`);
+  checkFloatDtype(ctx, dtype, 'matmul');
   for (const [k, v] of Object.entries({ batch, M, N, K, aBatchStride, bBatchStride })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${ERR} matmul: ${k} must be a non-negative integer, got ${v}`);
   }
   const aLen = batch > 0 && M * K > 0 ? (batch - 1) * aBatchStride + M * K : 0;
   const bLen = batch > 0 && K * N > 0 ? (batch - 1) * bBatchStride + K * N : 0;
-  const ab = need(a, aLen, dtype, 'matmul a');
-  const bb = need(b, bLen, dtype, 'matmul b');
+  const ab = needBinding(a, aLen, dtype, 'matmul a');
+  const bb = needBinding(b, bLen, dtype, 'matmul b');
   const nOut = batch * M * N;
   const o = ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel');
   if (nOut === 0) return o;
@@ -159,10 +161,10 @@ export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: 
   const targetBinding = { buffer: target.buffer, offset: 0, size: target.bytes };
   for (let base = 0; base < slices; base += ctx.maxPerDim) {
     const nz = Math.min(ctx.maxPerDim, slices - base);
-    run(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], [ab, bb, targetBinding], [gx, gy, nz]);
+    runKernel(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], [ab, bb, targetBinding], [gx, gy, nz]);
   }
   if (splits > 1) {
-    run(
+    runKernel(
       ctx,
       { file: 'matmul_splitk', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
       [nOut, M * N, splits, 0],
@@ -172,27 +174,4 @@ export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: 
     ctx.pool.release(target); // reusable by later kernel outputs only (pool.ts)
   }
   return o;
-}
-
-function run(ctx: KernelContext, spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
-  const p = ctx.pipes.get(spec);
-  const slot = ctx.uniforms.alloc(uniform);
-  ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
-}
-
-function checkDtype(ctx: KernelContext, d: DType): void {
-  if (d === 'i32') throw new Error(`${ERR} matmul is defined for f32 and f16 only`);
-  if (d !== 'f32' && d !== 'f16') throw new Error(`${ERR} unknown dtype '${String(d)}'`);
-  if (d === 'f16' && !ctx.supportsF16) {
-    throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
-  }
-}
-
-function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
-  if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
-  if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
-  if (elems * dtypeBytes(d) > s.bytes) {
-    throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
-  }
-  return { buffer: s.buffer, offset: 0, size: s.bytes };
 }

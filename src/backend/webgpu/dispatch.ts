@@ -1,0 +1,47 @@
+/**
+ * What every kernel-table file (kernels.ts, matmul.ts, fused-kernels.ts, attention.ts) needs to
+ * turn a storage into a checked binding, allocate an output and record a dispatch: one copy of
+ * the checks, so every kernel reports a freed, foreign or too-small storage the same way.
+ */
+import type { DType } from '../backend.js';
+import { dtypeBytes } from '../backend.js';
+import { ERR } from './errors.js';
+import type { KernelContext } from './kernels.js';
+import type { KernelSpec } from './pipelines.js';
+import type { GpuStorage } from './pool.js';
+
+/** The whole storage as a binding; throws when it is not a live WebGPU storage. */
+export function liveBinding(s: GpuStorage, what: string): GPUBufferBinding {
+  if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
+  if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
+  return { buffer: s.buffer, offset: 0, size: s.bytes };
+}
+
+/** As liveBinding, and the storage must hold at least `elems` elements of dtype `d`. */
+export function needBinding(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
+  const b = liveBinding(s, what);
+  if (elems * dtypeBytes(d) > s.bytes) {
+    throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
+  }
+  return b;
+}
+
+/** A fresh pooled output storage of n elements of dtype d. */
+export function outputStorage(ctx: KernelContext, n: number, d: DType): GpuStorage {
+  return ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
+}
+
+/** Throws unless d is a float dtype this device can use (f16 needs 'shader-f16'). */
+export function checkFloatDtype(ctx: KernelContext, d: DType, op: string): void {
+  if (d !== 'f32' && d !== 'f16') throw new Error(`${ERR} ${op} is defined for f32 and f16 only, got '${String(d)}'`);
+  if (d === 'f16' && !ctx.supportsF16) {
+    throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+  }
+}
+
+/** Records one dispatch of `spec`: uniform words in binding 0, then `buffers` in order. */
+export function runKernel(ctx: KernelContext, spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+  const p = ctx.pipes.get(spec);
+  const slot = ctx.uniforms.alloc(uniform);
+  ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
+}
