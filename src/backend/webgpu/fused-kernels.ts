@@ -9,7 +9,6 @@
  * SIMD lanes, so 'seq' wins there except for a handful of very long rows; real GPUs want 'wg'.
  */
 import type { DType } from '../backend.js';
-import { dtypeBytes } from '../backend.js';
 import type { FusedKernels } from '../fused.js';
 import { grid1d, gridGroups } from './batcher.js';
 import { ERR } from './errors.js';

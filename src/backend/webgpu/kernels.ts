@@ -6,7 +6,6 @@
 import type {
   BinaryArgs, BinaryOp, CopyArgs, DType, Kernels, MatmulArgs, RandKind, ReduceOp, UnaryOp, WhereArgs,
 } from '../backend.js';
-import { dtypeBytes } from '../backend.js';
 import { grid1d, gridGroups, type CommandBatcher } from './batcher.js';
 import { ERR } from './errors.js';
 import { roundHalf } from './f16.js';

@@ -33,7 +33,7 @@
  *   no GPU was available; revisit with `bench/matmul.mjs` on one.
  * `forceMatmulPlan` overrides the rule (tests run every variant; benchmarks compare them).
  */
-import type { DType, MatmulArgs } from '../backend.js';
+import type { MatmulArgs } from '../backend.js';
 import { dtypeBytes } from '../backend.js';
 import { grid1d } from './batcher.js';
 import { ERR } from './errors.js';
