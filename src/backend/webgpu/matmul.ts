@@ -16,18 +16,23 @@
  * Selection rule (`planMatmul`), by adapter and shape:
  * - Software adapters (llvmpipe, lavapipe, SwiftShader: the adapter name says so): `reg-sg` when
  *   subgroups of >= 8 lanes exist, else `reg`. Measured on Mesa 25.0.7 llvmpipe (LLVM 15, AVX2,
- *   8-lane subgroups), 2 shared cores, CPU-time GFLOP/s (medians; wall clock was noisier):
+ *   8-lane subgroups), 2 shared cores, CPU-time GFLOP/s (medians; wall clock was noisier; the
+ *   wall-clock table with the peers, every variant and % of peak is in bench/RESULTS.md, "Matmul",
+ *   where reg-sg beats tiled 2-9x on all 14 shapes):
  *     shape [M,K]x[K,N] x batch        tiled   reg-sg
  *     [1024,1024]x[1024,1024]          1.96    6.16
  *     [2048,64]x[64,256]               1.85    3.89-6.3
  *     [128,16]x[16,128] x 32           1.36    3.85-4.4
  *     [64,2048]x[2048,256]             1.55    5.22
- *   Why: llvmpipe runs 8 lanes in AVX2 registers, but performs every storage (and workgroup)
+ *   Why: llvmpipe runs 8 lanes in AVX2 registers, but performs every storage-buffer
  *   load lane by lane with a mask test and a bounds check (~15 instructions per lane), also for
  *   addresses that are the same in every lane once inside a loop; each barrier is a coroutine
  *   switch. So loads per FMA decide, and reg-sg issues 6 per-lane loads per 64 FMAs. A 32-row
  *   tile and vec4 B loads measured within the noise of the 16 x 4 tile; larger register tiles
- *   took 20+ s to compile. Split-K only when the grid has fewer workgroups than ~4 per core.
+ *   took 20+ s to compile. Split-K only when the grid has fewer than 8 workgroups and K >= 512
+ *   (wall GFLOP/s, reg-sg, Aᵀ·B, splits 1 / 2 / 4 / 8 taking turns: [16,4096]x[4096,16] (1
+ *   workgroup) 2.64 / 3.57 / 2.46 / 3.87; [32,8192]x[8192,32] (2) 7.62 / 10.46 / 9.20 / 9.15;
+ *   [64,2048]x[2048,64] (8 workgroups) 12.04 / 9.23 / 9.81 / 9.16 — so no split there).
  * - Other adapters (real GPUs): `tiled`; split-K when the output has fewer than 32 workgroups and
  *   K >= 1024 (so that a [64, B*T] x [B*T, 64] weight gradient fills the GPU). Not measured here:
  *   no GPU was available; revisit with `bench/matmul.mjs` on one.
