@@ -2,7 +2,9 @@
 /**
  * Runs the benchmark suite (`npm run bench`; build first: `npm run build`). Each script prints its
  * table and writes JSON under bench/results/. Extra arguments go to every script (e.g. --quick).
- * Scripts: matmul.mjs (kernel GFLOP/s vs peers and the adapter's peak).
+ * Scripts: matmul.mjs (kernel GFLOP/s vs peers and the adapter's peak), train-step.mjs (training
+ * tokens/s and MFU of the reference shapes), generate.mjs (stories260K generation tokens/s),
+ * fused-ops.mjs (fused vs composed ops).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: dist/index.js is missing; run `npm run build` first');
   process.exit(1);
 }
-const scripts = ['matmul.mjs'];
+const scripts = ['matmul.mjs', 'train-step.mjs', 'generate.mjs', 'fused-ops.mjs'];
 let failed = 0;
 for (const s of scripts) {
   console.log(`\n=== bench/${s} ===`);
