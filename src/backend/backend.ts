@@ -133,6 +133,11 @@ export interface Backend<S = unknown> {
   readonly kernels: Kernels<S>;
   /** Copies host data into a new storage (f16 data is given as Float32Array). */
   upload(data: HostArray, dtype: DType): S;
+  /**
+   * A new storage of n elements with unspecified contents, for outputs a kernel overwrites
+   * entirely (a full strided copy, a concat): saves the fill a zeroed storage costs.
+   */
+  empty(n: number, dtype: DType): S;
   /** Reads n elements back to the host (f16 comes back as Float32Array). */
   read(s: S, n: number, dtype: DType): Promise<HostArray>;
   /** Returns a storage to the pool; it must not be used afterwards. */

@@ -30,7 +30,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 /** Copies x viewed through (shape, strides, offset) into a new contiguous tensor. */
 function gatherView(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   const b = backendOf('copy', x);
-  const dst = b.kernels.fill(sizeOf(shape), 0, x.dtype);
+  const dst = b.empty(sizeOf(shape), x.dtype); // the copy writes every element
   if (sizeOf(shape) > 0) {
     b.kernels.copy({
       src: x.storage, dst, dtype: x.dtype, shape,
@@ -128,7 +128,7 @@ export function concat(xs: Tensor[], dim = 0): Tensor {
   const b = backendOf('concat', ...xs);
   const shape = first.shape.slice();
   shape[d] = xs.reduce((n, t) => n + t.shape[d]!, 0);
-  const dst = b.kernels.fill(sizeOf(shape), 0, first.dtype);
+  const dst = b.empty(sizeOf(shape), first.dtype); // the inputs' copies cover every element
   const strides = contiguousStrides(shape);
   const starts: number[] = [];
   let at = 0;

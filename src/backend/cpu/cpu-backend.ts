@@ -64,6 +64,10 @@ export class CpuBackend implements Backend<CpuStorage> {
     return this.finish(s);
   }
 
+  empty(n: number, dtype: DType): CpuStorage {
+    return this.alloc(n, dtype); // zeros on the CPU: typed arrays start zeroed
+  }
+
   async read(s: CpuStorage, n: number, dtype: DType): Promise<HostArray> {
     assertLive(s);
     if (dtype === 'i32') return Int32Array.from(s.data.subarray(0, n) as Int32Array);

@@ -103,6 +103,16 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     return s;
   }
 
+  empty(n: number, dtype: DType): GpuStorage {
+    this.check();
+    if (dtype === 'f16' && !this.supportsF16) {
+      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+    }
+    // A kernel output: may reuse a buffer freed in this batch, since the kernel writing it is
+    // recorded after every earlier use (pool.ts, the reuse rule).
+    return this.pool.acquire(n * dtypeBytes(dtype), 'kernel');
+  }
+
   async read(s: GpuStorage, n: number, dtype: DType): Promise<HostArray> {
     this.check();
     if (!s.live) throw new Error(`${ERR} read of a storage after it was freed`);
