@@ -163,17 +163,32 @@ function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
     matmul({ a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride }: MatmulArgs<CpuStorage>) {
       const o = out(batch * M * N, dtype);
       const ad = a.data, bd = b.data, od = o.data;
+      // Every output is sum over k = 0..K-1, in increasing k, of a[i,k] * b[k,j] in float64, then
+      // rounded to the storage type. The loops are arranged so the innermost one walks memory
+      // contiguously (a dot product of rows when b is transposed, else a row update over j).
+      const row = new Float64Array(N);
       for (let z = 0; z < batch; z++) {
         const ab = z * aBatchStride, bb = z * bBatchStride, ob = z * M * N;
         for (let i = 0; i < M; i++) {
-          for (let j = 0; j < N; j++) {
-            let acc = 0;
+          if (transB) {
+            for (let j = 0; j < N; j++) {
+              const bRow = bb + j * K;
+              let acc = 0;
+              if (transA) for (let k = 0; k < K; k++) acc += ad[ab + k * M + i]! * bd[bRow + k]!;
+              else {
+                const aRow = ab + i * K;
+                for (let k = 0; k < K; k++) acc += ad[aRow + k]! * bd[bRow + k]!;
+              }
+              od[ob + i * N + j] = acc;
+            }
+          } else {
+            row.fill(0);
             for (let k = 0; k < K; k++) {
               const av = ad[ab + (transA ? k * M + i : i * K + k)]!;
-              const bv = bd[bb + (transB ? j * K + k : k * N + j)]!;
-              acc += av * bv;
+              const bRow = bb + k * N;
+              for (let j = 0; j < N; j++) row[j] += av * bd[bRow + j]!;
             }
-            od[ob + i * N + j] = acc;
+            od.set(row, ob + i * N);
           }
         }
       }
