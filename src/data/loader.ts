@@ -18,9 +18,9 @@ import { randomBits } from '../backend/rng.js';
 
 /** One batch: row-major [batchSize, seqLen] ids. */
 export interface Batch {
-  /** [batchSize * seqLen]: ids at positions s .. s+T-1 of each window. */
+  /** `[batchSize * seqLen]`: ids at positions s .. s+T-1 of each window. */
   inputs: Int32Array;
-  /** [batchSize * seqLen]: the next ids, positions s+1 .. s+T. */
+  /** `[batchSize * seqLen]`: the next ids, positions s+1 .. s+T. */
   targets: Int32Array;
   /** Rows in this batch (the last evaluation batch may be short). */
   batchSize: number;

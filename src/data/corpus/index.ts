@@ -10,7 +10,9 @@ export type { WriteCorpusOptions, WriteCorpusResult } from './corpus-file.js';
 export { Rng, seedKey, storySeed } from './prng.js';
 export { PLOTS, PLOT_IDS } from './plots/index.js';
 export type { Plot, PlotId } from './plots/index.js';
-export type { CastMember, Role } from './cast.js';
+export type { StoryContext, ToyPick, NewCharOptions } from './context.js';
+export type { Paragraph } from './scenes.js';
+export type { CastMember, Role, Char } from './cast.js';
 export {
   KINDS, PERSON_NAMES, ANIMAL_NAMES, ADULTS, COLORS, TOYS, PLACES, HOME_SPOTS, SNACKS, FEELINGS,
   CHARACTER_ADJECTIVES, NUMBER_WORDS,
