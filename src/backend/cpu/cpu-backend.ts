@@ -12,6 +12,7 @@ import { normalAt, uniformAt } from '../rng.js';
 import { floatBinary, floatUnary, intBinary, intUnary } from './elementwise.js';
 import { roundToHalf } from '../../io/half.js';
 import { forEachStrided } from './strided.js';
+import { attentionBackwardCpu, attentionForwardCpu } from './attention.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
 
@@ -240,6 +241,9 @@ function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
       o.data.fill(dtype === 'i32' ? value | 0 : value);
       return be.finish(o);
     },
+
+    attentionForward: (args) => attentionForwardCpu(be, args),
+    attentionBackward: (args) => attentionBackwardCpu(be, args),
   };
 }
 

@@ -2,3 +2,4 @@
 export { WebGPUBackend, createWebGPUBackend, type GpuStorage } from './webgpu-backend.js';
 export type { AcquireOptions } from './device.js';
 export { kernelVariants } from './kernels.js';
+export { attentionVariants } from './attention.js';

@@ -14,6 +14,7 @@ import type { BindingKind, KernelSpec, PipelineCache } from './pipelines.js';
 import type { BufferPool, GpuStorage } from './pool.js';
 import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
+import { makeAttentionKernels } from './attention.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -399,6 +400,8 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       checkDtype(dtype);
       return fillStorage(n, value, dtype);
     },
+
+    ...makeAttentionKernels(ctx),
   };
 
   function fillStorage(n: number, value: number, dtype: DType): GpuStorage {

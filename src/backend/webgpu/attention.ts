@@ -1,0 +1,175 @@
+/**
+ * WebGPU dispatch of the fused attention primitives (`attentionForward`, `attentionBackward`; see
+ * ../backend.ts and kernels/attention_fwd.wgsl, attention_bwd_dq.wgsl, attention_bwd_dkv.wgsl).
+ * Spread into the kernel table by kernels.ts.
+ *
+ * Forward: one dispatch (online softmax per query row, saves lse). Backward: two dispatches —
+ * dq (which also writes delta = rowsum(dOut ∘ out)), then dk / dv, each key row looping over the
+ * queries of every head in its group, so no atomics and a fixed summation order.
+ *
+ * Each kernel has two variants. 'rows': one invocation per row reading operands from storage —
+ * on a software adapter (llvmpipe) barriers serialise the SIMD lanes and the operands are in the
+ * CPU cache anyway, so this is the fast one there. 'tiled': the workgroup stages a tile of keys
+ * (or queries) in workgroup memory that all its rows share — what a real GPU wants.
+ */
+import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
+import { dtypeBytes } from '../backend.js';
+import { checkAttentionArgs } from '../attention-args.js';
+import { ERR } from './errors.js';
+import type { KernelContext } from './kernels.js';
+import type { BindingKind, KernelSpec } from './pipelines.js';
+import type { GpuStorage } from './pool.js';
+import { f32Bits } from './uniforms.js';
+
+/**
+ * Forces the attention kernel variant ('auto': 'rows' on software adapters, 'tiled' elsewhere).
+ * Tests use it to run both variants on every adapter; benchmarks to compare them.
+ */
+export const attentionVariants: { attention: 'auto' | 'rows' | 'tiled' } = { attention: 'auto' };
+
+/** Rows (query or key rows) per workgroup of each variant. */
+const ROWS_WG = 16;
+const TILED_WG = 64;
+/** Workgroup memory every adapter offers (maxComputeWorkgroupStorageSize's guaranteed minimum). */
+const WG_MEM = 16384;
+const LOG2E = 1.4426950408889634;
+
+const U: readonly [number, BindingKind] = [0, 'uniform'];
+const R = (n: number): readonly [number, BindingKind] => [n, 'read'];
+const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
+
+/**
+ * Size of the kernels' private head-row arrays: D rounded up to a power of two (at least 4). The
+ * head size itself is a uniform and the loops over it have a run-time bound: with a constant bound
+ * LLVM (llvmpipe) unrolls them completely and a D = 16 kernel took over a minute to compile.
+ */
+function headBucket(D: number): number {
+  let b = 4;
+  while (b < D) b *= 2;
+  return b;
+}
+
+/** Keys per staged tile of the forward and dq kernels: k and v tiles of BC x D f32. */
+function tileKeys(D: number): number {
+  return Math.max(8, Math.min(64, Math.floor(WG_MEM / (2 * 4 * D) / 8) * 8));
+}
+
+/** Queries per staged tile of the dk/dv kernel: q and dOut tiles of BC x D plus lse and delta. */
+function tileQueries(D: number): number {
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 4 * (D + 1)))));
+}
+
+export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
+  function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
+    if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
+    if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
+    if (elems * dtypeBytes(d) > s.bytes) {
+      throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
+    }
+    return { buffer: s.buffer, offset: 0, size: s.bytes };
+  }
+  const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
+  const out = (n: number, d: DType): GpuStorage => ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
+
+  function run(spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+    const p = ctx.pipes.get(spec);
+    const slot = ctx.uniforms.alloc(uniform);
+    ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
+  }
+
+  function check(op: string, a: AttentionArgs<GpuStorage>): void {
+    ctx.check();
+    checkAttentionArgs(ERR, op, a);
+    if (a.dtype === 'f16' && !ctx.supportsF16) {
+      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+    }
+    if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`${ERR} ${op}: unknown dtype '${String(a.dtype)}'`);
+  }
+
+  const tiled = (): boolean => (attentionVariants.attention === 'auto' ? !ctx.software : attentionVariants.attention === 'tiled');
+
+  /** Grid of (row blocks, heads): heads split over y and z above maxComputeWorkgroupsPerDimension. */
+  function grid(rows: number, heads: number, wg: number): [number, number, number] {
+    const x = Math.ceil(rows / wg);
+    if (x > ctx.maxPerDim) throw new Error(`${ERR} attention over ${rows} positions exceeds the dispatch grid limit`);
+    const y = Math.min(heads, ctx.maxPerDim);
+    const z = Math.ceil(heads / y);
+    if (z > ctx.maxPerDim) throw new Error(`${ERR} attention over ${heads} heads exceeds the dispatch grid limit`);
+    return [x, y, z];
+  }
+
+  function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+    return [
+      a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
+      a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
+    ];
+  }
+
+  function spec(file: string, entry: string, a: AttentionArgs<GpuStorage>, bc: number, wg: number, bindings: KernelSpec['bindings']): KernelSpec {
+    return {
+      file,
+      entry,
+      subs: { ELEM: a.dtype, DHEAD: String(headBucket(a.D)), BCOLS: String(bc) },
+      f16: a.dtype === 'f16',
+      overrides: { WG: wg },
+      bindings,
+    };
+  }
+
+  return {
+    attentionForward(a: AttentionArgs<GpuStorage>) {
+      check('attentionForward', a);
+      const { B, H, Hkv, Tq, Tk, D, dtype } = a;
+      const qb = need(a.q, B * H * Tq * D, dtype, 'attentionForward q');
+      const kb = need(a.k, B * Hkv * Tk * D, dtype, 'attentionForward k');
+      const vb = need(a.v, B * Hkv * Tk * D, dtype, 'attentionForward v');
+      const o = out(B * H * Tq * D, dtype);
+      const lse = out(B * H * Tq, 'f32');
+      if (B * H * Tq === 0) return { out: o, lse };
+      const t = tiled();
+      const wg = t ? TILED_WG : ROWS_WG;
+      run(
+        spec('attention_fwd', t ? 'fwd_tiled' : 'fwd_rows', a, tileKeys(headBucket(D)), wg, [U, R(1), R(2), R(3), W(4), W(5)]),
+        params(a, B * H),
+        [qb, kb, vb, bind(o), bind(lse)],
+        grid(Tq, B * H, wg),
+      );
+      return { out: o, lse };
+    },
+
+    attentionBackward(a: AttentionBackwardArgs<GpuStorage>) {
+      check('attentionBackward', a);
+      const { B, H, Hkv, Tq, Tk, D, dtype } = a;
+      const nq = B * H * Tq * D, nkv = B * Hkv * Tk * D;
+      const qb = need(a.q, nq, dtype, 'attentionBackward q');
+      const kb = need(a.k, nkv, dtype, 'attentionBackward k');
+      const vb = need(a.v, nkv, dtype, 'attentionBackward v');
+      const ob = need(a.out, nq, dtype, 'attentionBackward out');
+      const lb = need(a.lse, B * H * Tq, 'f32', 'attentionBackward lse');
+      const gb = need(a.dOut, nq, dtype, 'attentionBackward dOut');
+      const dq = out(nq, dtype), dk = out(nkv, dtype), dv = out(nkv, dtype);
+      const t = tiled();
+      const wg = t ? TILED_WG : ROWS_WG;
+      const delta = out(Math.max(1, B * H * Tq), 'f32');
+      if (nq > 0) {
+        run(
+          spec('attention_bwd_dq', t ? 'dq_tiled' : 'dq_rows', a, tileKeys(headBucket(D)), wg, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          params(a, B * H),
+          [qb, kb, vb, ob, gb, lb, bind(delta), bind(dq)],
+          grid(Tq, B * H, wg),
+        );
+      }
+      if (nkv > 0) {
+        // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
+        run(
+          spec('attention_bwd_dkv', t ? 'dkv_tiled' : 'dkv_rows', a, tileQueries(headBucket(D)), wg, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          params(a, B * Hkv),
+          [qb, kb, vb, gb, lb, bind(delta), bind(dk), bind(dv)],
+          grid(Tk, B * Hkv, wg),
+        );
+      }
+      ctx.pool.release(delta); // reusable by later kernel outputs only (pool.ts)
+      return { dq, dk, dv };
+    },
+  };
+}
