@@ -1,30 +1,30 @@
-// attention_bwd_dkv.wgsl — fused attention backward, pass 2 of 2: dk and dv, one key row each.
+// attention_bwd_dkv.wgsl — fused attention backward, pass 2 of 2: dk and dv, by key rows.
 // Matches: src/backend/cpu/attention.ts `attentionBackwardCpu` (its dk and dv).
 //
 // Algorithm (per key row j of kv head (b, hk)): for each query head h of the group (h = hk * group
-// + g, g ascending), for each query i that sees j (causal: i >= j - off), in ascending order:
+// + g, g ascending), for each query i that sees j (causal: i >= j - (Tk - Tq)), in ascending order:
 //   p  = 2^(q_i·k_j * scale * log2 e - lse_i * log2 e)
 //   dv_j += p * dOut_i
 //   ds = p * (dOut_i · v_j - delta_i)             (delta from pass 1, attention_bwd_dq)
 //   dk_j += ds * q_i
-// then dk_j *= scale. One invocation owns a key row and loops over every query (and group head)
-// itself, so dk / dv are summed in a fixed order without atomics: deterministic.
-// Two entry points (see attention_fwd.wgsl): dkv_rows reads q / dOut / lse / delta from storage
-// with uniform addresses (software adapters); dkv_tiled stages BC queries of them in workgroup
-// memory (real GPUs).
+// then dk_j *= scale. A lane owns its key rows and loops over every query (and group head) itself,
+// so dk / dv are summed in a fixed order without atomics: deterministic.
+// Layout and code shape as attention_fwd.wgsl with the roles swapped: a workgroup owns WG * R key rows (lane lid:
+// rows lid + WG * r) held in registers as vec4s (k, v and the dk, dv accumulators); query tiles
+// of q and dOut (plus their lse and delta) are staged in workgroup memory.
 // Bindings: 0 uniform Params (as attention_fwd.wgsl; n_bh = B * Hkv here)
-//           1 q [B, H, Tq, HD]   2 k [B, Hkv, Tk, HD]   3 v [B, Hkv, Tk, HD]   4 dout [B, H, Tq, HD]
+//           1 q [B, H, Tq, D]   2 k [B, Hkv, Tk, D]   3 v [B, Hkv, Tk, D]   4 dout [B, H, Tq, D]
 //           5 lse: array<f32> [B, H, Tq]   6 delta: array<f32> [B, H, Tq]   (all read)
-//           7 dk [B, Hkv, Tk, HD] (write)   8 dv [B, Hkv, Tk, HD] (write)
-// Dispatch: (ceil(Tk / WG), min(B * Hkv, maxPerDim), ceil(B * Hkv / that)); kv head
-//           wid.y + wid.z * nwg.y, key rows wid.x * WG + lid.x.
-// Substitutions: ELEM, DHEAD, BCOLS (queries per staged tile, dkv_tiled only: 2 * BCOLS * (DHEAD
-//                + 1) * 4 bytes of workgroup memory). Overrides: WG.
+//           7 dk [B, Hkv, Tk, D] (write)   8 dv [B, Hkv, Tk, D] (write)
+// Dispatch: (ceil(Tk / (WG * R)), min(B * Hkv, maxPerDim), ceil(B * Hkv / that)).
+// Substitutions: ELEM, DHEAD4, DPARTIAL, RROWS, BCOLS (queries per staged tile: 2 * BCOLS * (DHEAD4 * 16 +
+//                4) bytes of workgroup memory). Overrides: WG.
 
 struct Params {
   B: u32, H: u32, Hkv: u32, Tq: u32,
   Tk: u32, group: u32, n_bh: u32, causal: u32,
   off: i32, scale_log2: f32, scale: f32, D: u32,
+  D4: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
@@ -37,151 +37,161 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> dk: array<ELEM>;
 @group(0) @binding(8) var<storage, read_write> dv: array<ELEM>;
 
-override WG: u32 = 16u;
-const HD: u32 = DHEAD;
+override WG: u32 = 8u;
+const R: u32 = RROWS;
+const HD4: u32 = DHEAD4;
 const BC: u32 = BCOLS;
+const PARTIAL: bool = DPARTIAL;
+const NEG_BIG: f32 = -1e30;
 const LOG2E: f32 = 1.4426950408889634;
+const LN2: f32 = 0.6931471805599453;
 
-var<workgroup> qs: array<f32, BC * HD>;
-var<workgroup> gs: array<f32, BC * HD>;
+var<workgroup> qs: array<vec4<f32>, BC * HD4>;
+var<workgroup> gs: array<vec4<f32>, BC * HD4>;
 var<workgroup> ls: array<f32, BC>;
-var<workgroup> ds_: array<f32, BC>;
+var<workgroup> dls: array<f32, BC>;
 
-// This invocation's key row: kv head, clamped key index, first query that sees it.
-struct Key { bk: u32, b: u32, hk: u32, j: u32, live: bool, start_j: u32 }
-
-fn key_of(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> Key {
-  var r: Key;
-  r.bk = wid.y + wid.z * nwg.y;
-  r.b = r.bk / u.Hkv;
-  r.hk = r.bk % u.Hkv;
-  let raw_j = wid.x * WG + lid;
-  r.live = raw_j < u.Tk;
-  r.j = min(raw_j, u.Tk - 1u);
-  r.start_j = 0u;
-  if (u.causal != 0u) { r.start_j = u32(clamp(i32(r.j) - u.off, 0, i32(u.Tq))); }
-  return r;
+// Head elements 4 d4 .. 4 d4 + 3 of the row starting at element `base` (zeros past D).
+fn ld_q(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(q[i]), f32(q[i + 1u]), f32(q[i + 2u]), f32(q[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(q[i + c]); } }
+  return x;
+}
+fn ld_k(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(k[i]), f32(k[i + 1u]), f32(k[i + 2u]), f32(k[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(k[i + c]); } }
+  return x;
+}
+fn ld_v(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(v[i]), f32(v[i + 1u]), f32(v[i + 2u]), f32(v[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(v[i + c]); } }
+  return x;
+}
+fn ld_g(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(dout[i]), f32(dout[i + 1u]), f32(dout[i + 2u]), f32(dout[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(dout[i + c]); } }
+  return x;
 }
 
-// The first query any key row of the workgroup sees (uniform; the query loop starts there).
-fn wg_start(wid: vec3<u32>) -> u32 {
+// The first query any key row of the workgroup is seen by (uniform: the query loop starts there).
+fn wg_start(j0: u32) -> u32 {
   if (u.causal == 0u) { return 0u; }
-  return u32(clamp(i32(wid.x * WG) - u.off, 0, i32(u.Tq)));
-}
-
-// Loads k_j (pre-scaled by scale * log2 e) and v_j, zeroes the accumulators.
-fn load_key(r: Key, kr: ptr<function, array<f32, HD>>, vr: ptr<function, array<f32, HD>>,
-            gk: ptr<function, array<f32, HD>>, gv: ptr<function, array<f32, HD>>) {
-  let base = (r.bk * u.Tk + r.j) * u.D;
-  for (var d = 0u; d < u.D; d++) {
-    (*kr)[d] = f32(k[base + d]) * u.scale_log2;
-    (*vr)[d] = f32(v[base + d]);
-    (*gk)[d] = 0.0;
-    (*gv)[d] = 0.0;
-  }
-}
-
-fn write_key(r: Key, gk: ptr<function, array<f32, HD>>, gv: ptr<function, array<f32, HD>>) {
-  if (!r.live) { return; }
-  let base = (r.bk * u.Tk + r.j) * u.D;
-  for (var d = 0u; d < u.D; d++) {
-    dk[base + d] = ELEM((*gk)[d] * u.scale);
-    dv[base + d] = ELEM((*gv)[d]);
-  }
+  return u32(clamp(i32(j0) - u.off, 0, i32(u.Tq)));
 }
 
 @compute @workgroup_size(WG)
-fn dkv_rows(@builtin(local_invocation_id) lid: vec3<u32>,
-            @builtin(workgroup_id) wid: vec3<u32>,
-            @builtin(num_workgroups) nwg: vec3<u32>) {
-  if (wid.y + wid.z * nwg.y >= u.n_bh) { return; }  // uniform across the workgroup
-  let r = key_of(lid.x, wid, nwg);
-  let start = wg_start(wid);
-  var kr: array<f32, HD>;
-  var vr: array<f32, HD>;
-  var gk: array<f32, HD>;
-  var gv: array<f32, HD>;
-  load_key(r, &kr, &vr, &gk, &gv);
-  for (var g = 0u; g < u.group; g++) {
-    let bh = r.b * u.H + r.hk * u.group + g;
-    for (var i = start; i < u.Tq; i++) {
-      let row = bh * u.Tq + i;
-      let qb = row * u.D;
-      var s = 0.0;
-      var dp = 0.0;
-      for (var d = 0u; d < u.D; d++) {
-        s = fma(kr[d], f32(q[qb + d]), s);
-        dp = fma(vr[d], f32(dout[qb + d]), dp);
-      }
-      let p = select(0.0, exp2(s - lse[row] * LOG2E), i >= r.start_j);
-      let ds = p * (dp - delta[row]);
-      for (var d = 0u; d < u.D; d++) {
-        gv[d] = fma(p, f32(dout[qb + d]), gv[d]);
-        gk[d] = fma(ds, f32(q[qb + d]), gk[d]);
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let bk = wid.y + wid.z * nwg.y;
+  if (bk >= u.n_bh) { return; }  // uniform across the workgroup
+  let b = bk / u.Hkv;
+  let hk = bk % u.Hkv;
+  let kv_base = bk * u.Tk * u.D;
+  let j0 = wid.x * WG * R;
+  let rows = min(WG * R, u.Tk - j0);
+  let start = wg_start(j0);
+
+  var kr: array<vec4<f32>, R * HD4>;
+  var vr: array<vec4<f32>, R * HD4>;
+  var gk: array<vec4<f32>, R * HD4>;
+  var gv: array<vec4<f32>, R * HD4>;
+  var start_j: array<u32, R>;
+  for (var r = 0u; r < R; r++) {
+    start_j[r] = 0u;
+    if (u.causal != 0u) { start_j[r] = u32(clamp(i32(j0 + lid.x + WG * r) - u.off, 0, i32(u.Tq))); }
+    for (var d = 0u; d < HD4; d++) {
+      kr[r * HD4 + d] = vec4<f32>(0.0);
+      vr[r * HD4 + d] = vec4<f32>(0.0);
+      gk[r * HD4 + d] = vec4<f32>(0.0);
+      gv[r * HD4 + d] = vec4<f32>(0.0);
+    }
+  }
+
+  // k and v rows -> registers (rows past Tk read row Tk - 1 and are never written).
+  for (var r = 0u; r < R; r++) {
+    let base = kv_base + min(j0 + lid.x + WG * r, u.Tk - 1u) * u.D;
+    for (var d = 0u; d < u.D4; d++) {
+      let xk = ld_k(base, d) * u.scale_log2;
+      let xv = ld_v(base, d);
+      for (var e = 0u; e < HD4; e++) {
+        kr[r * HD4 + e] = select(kr[r * HD4 + e], xk, e == d);
+        vr[r * HD4 + e] = select(vr[r * HD4 + e], xv, e == d);
       }
     }
   }
-  write_key(r, &gk, &gv);
-}
 
-@compute @workgroup_size(WG)
-fn dkv_tiled(@builtin(local_invocation_id) lid: vec3<u32>,
-             @builtin(workgroup_id) wid: vec3<u32>,
-             @builtin(num_workgroups) nwg: vec3<u32>) {
-  if (wid.y + wid.z * nwg.y >= u.n_bh) { return; }  // uniform across the workgroup
-  let r = key_of(lid.x, wid, nwg);
-  let start = wg_start(wid);
-  let bk = wid.y + wid.z * nwg.y;
-  let b = bk / u.Hkv;
-  let hk = bk % u.Hkv;
-  var kr: array<f32, HD>;
-  var vr: array<f32, HD>;
-  var gk: array<f32, HD>;
-  var gv: array<f32, HD>;
-  load_key(r, &kr, &vr, &gk, &gv);
   for (var g = 0u; g < u.group; g++) {
     let bh = b * u.H + hk * u.group + g;
     for (var c0 = start; c0 < u.Tq; c0 += BC) {
-      // Stage queries [c0, c0 + BC) of q, dOut, lse, delta (neutral values past the end).
-      let qbase = (bh * u.Tq + c0) * u.D;
-      for (var e = lid.x; e < BC * u.D; e += WG) {
-        var qv = 0.0;
-        var gvv = 0.0;
-        if (c0 + e / u.D < u.Tq) {
-          qv = f32(q[qbase + e]);
-          gvv = f32(dout[qbase + e]);
-        }
-        qs[e] = qv;
-        gs[e] = gvv;
+      let nq = min(BC, u.Tq - c0);
+      for (var e = lid.x; e < nq * HD4; e += WG) {
+        let base = (bh * u.Tq + c0 + e / HD4) * u.D;
+        qs[e] = ld_q(base, e % HD4);
+        gs[e] = ld_g(base, e % HD4);
       }
-      for (var e = lid.x; e < BC; e += WG) {
-        var lv = 0.0;
-        var dv_ = 0.0;
-        if (c0 + e < u.Tq) {
-          lv = lse[bh * u.Tq + c0 + e] * LOG2E;
-          dv_ = delta[bh * u.Tq + c0 + e];
-        }
-        ls[e] = lv;
-        ds_[e] = dv_;
+      for (var e = lid.x; e < nq; e += WG) {
+        ls[e] = lse[bh * u.Tq + c0 + e] * LOG2E;
+        dls[e] = delta[bh * u.Tq + c0 + e];
       }
       workgroupBarrier();
-      let n = min(BC, u.Tq - c0);
-      for (var t = 0u; t < n; t++) {
-        var s = 0.0;
-        var dp = 0.0;
-        for (var d = 0u; d < u.D; d++) {
-          s = fma(kr[d], qs[t * u.D + d], s);
-          dp = fma(vr[d], gs[t * u.D + d], dp);
+      for (var t = 0u; t < nq; t++) {
+        let i = c0 + t;
+        var qt: array<vec4<f32>, HD4>;
+        var gt: array<vec4<f32>, HD4>;
+        for (var d = 0u; d < HD4; d++) {
+          qt[d] = qs[t * HD4 + d];
+          gt[d] = gs[t * HD4 + d];
         }
-        let p = select(0.0, exp2(s - ls[t]), c0 + t >= r.start_j);
-        let dsv = p * (dp - ds_[t]);
-        for (var d = 0u; d < u.D; d++) {
-          gv[d] = fma(p, gs[t * u.D + d], gv[d]);
-          gk[d] = fma(dsv, qs[t * u.D + d], gk[d]);
+        let lt = ls[t];
+        let dt = dls[t];
+        for (var r = 0u; r < R; r++) {
+          var s4 = vec4<f32>(0.0);
+          var p4 = vec4<f32>(0.0);
+          for (var d = 0u; d < HD4; d++) {
+            s4 = fma(kr[r * HD4 + d], qt[d], s4);
+            p4 = fma(vr[r * HD4 + d], gt[d], p4);
+          }
+          let p = select(0.0, exp2(s4.x + s4.y + s4.z + s4.w - lt), i >= start_j[r]);
+          let ds = p * (p4.x + p4.y + p4.z + p4.w - dt);
+          for (var d = 0u; d < HD4; d++) {
+            gv[r * HD4 + d] = fma(vec4<f32>(p), gt[d], gv[r * HD4 + d]);
+            gk[r * HD4 + d] = fma(vec4<f32>(ds), qt[d], gk[r * HD4 + d]);
+          }
         }
       }
       workgroupBarrier();
     }
   }
-  write_key(r, &gk, &gv);
+
+  // dk, dv rows straight from the lane (run-time loop over the head, select-reads).
+  for (var r = 0u; r < R; r++) {
+    let w = lid.x + WG * r;
+    if (w < rows) {
+      let base = kv_base + (j0 + w) * u.D;
+      for (var d = 0u; d < u.D4; d++) {
+        var xk = vec4<f32>(0.0);
+        var xv = vec4<f32>(0.0);
+        for (var e = 0u; e < HD4; e++) {
+          xk = select(xk, gk[r * HD4 + e], e == d);
+          xv = select(xv, gv[r * HD4 + e], e == d);
+        }
+        xk = xk * u.scale;
+        for (var c = 0u; c < 4u; c++) {
+          if (4u * d + c < u.D) {
+            dk[base + 4u * d + c] = ELEM(xk[c]);
+            dv[base + 4u * d + c] = ELEM(xv[c]);
+          }
+        }
+      }
+    }
+  }
 }

@@ -21,15 +21,31 @@ import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
 import { f32Bits } from './uniforms.js';
 
-/**
- * Forces the attention kernel variant ('auto': 'rows' on software adapters, 'tiled' elsewhere).
- * Tests use it to run both variants on every adapter; benchmarks to compare them.
- */
-export const attentionVariants: { attention: 'auto' | 'rows' | 'tiled' } = { attention: 'auto' };
+type Pass = 'fwd' | 'dq' | 'dkv';
 
-/** Rows (query or key rows) per workgroup of each variant. */
-const ROWS_WG = 16;
-const TILED_WG = 64;
+/**
+ * Forces the attention kernel configuration ('auto': 'software' on software adapters, 'gpu'
+ * elsewhere) and, optionally, the rows per lane of each pass. Tests use it to run both
+ * configurations on every adapter; benchmarks to compare them.
+ */
+export const attentionVariants: { attention: 'auto' | 'software' | 'gpu'; rows?: Partial<Record<Pass, number>> } = { attention: 'auto' };
+
+/** Lanes per workgroup and rows (query or key rows) per lane of one pass. */
+interface Shape { wg: number; rows: number }
+
+/**
+ * Software adapters (llvmpipe): 8 lanes = one SIMD vector, several rows per lane so each key or
+ * query read from workgroup memory (scalarised per lane there) feeds several rows. More rows means
+ * more registers and longer LLVM compiles (measured, D = 64, 2-core machine under load: dq with 4
+ * rows per lane 15 s, with 2 rows 6 s), so the count falls with the head size. Real GPUs: 64 lanes
+ * of one row each.
+ */
+function shapeOf(kind: 'software' | 'gpu', pass: Pass, D: number): Shape {
+  const forced = attentionVariants.rows?.[pass];
+  if (kind === 'gpu') return { wg: 64, rows: forced ?? 1 };
+  const rows = pass === 'dkv' ? (D <= 16 ? 4 : D <= 64 ? 2 : 1) : D <= 32 ? 4 : D <= 64 ? 2 : 1;
+  return { wg: 8, rows: forced ?? rows };
+}
 /** Workgroup memory every adapter offers (maxComputeWorkgroupStorageSize's guaranteed minimum). */
 const WG_MEM = 16384;
 const LOG2E = 1.4426950408889634;
@@ -38,25 +54,22 @@ const U: readonly [number, BindingKind] = [0, 'uniform'];
 const R = (n: number): readonly [number, BindingKind] => [n, 'read'];
 const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
 
-/**
- * Size of the kernels' private head-row arrays: D rounded up to a power of two (at least 4). The
- * head size itself is a uniform and the loops over it have a run-time bound: with a constant bound
- * LLVM (llvmpipe) unrolls them completely and a D = 16 kernel took over a minute to compile.
- */
-function headBucket(D: number): number {
-  let b = 4;
-  while (b < D) b *= 2;
-  return b;
-}
+/** vec4s per head row. */
+const hd4 = (D: number): number => Math.ceil(D / 4);
 
-/** Keys per staged tile of the forward and dq kernels: k and v tiles of BC x D f32. */
+/** Keys per staged tile of the dq kernel: k and v tiles of BC x HD4 vec4. */
 function tileKeys(D: number): number {
-  return Math.max(8, Math.min(64, Math.floor(WG_MEM / (2 * 4 * D) / 8) * 8));
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D)))));
 }
 
-/** Queries per staged tile of the dk/dv kernel: q and dOut tiles of BC x D plus lse and delta. */
+/** Keys per staged tile of the forward kernel: k and v tiles plus the scores of every row. */
+function tileKeysFwd(D: number, s: Shape): number {
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 4 * s.wg * s.rows))));
+}
+
+/** Queries per staged tile of the dk/dv kernel: q and dOut tiles plus lse and delta. */
 function tileQueries(D: number): number {
-  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 4 * (D + 1)))));
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 8))));
 }
 
 export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
@@ -86,7 +99,8 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`${ERR} ${op}: unknown dtype '${String(a.dtype)}'`);
   }
 
-  const tiled = (): boolean => (attentionVariants.attention === 'auto' ? !ctx.software : attentionVariants.attention === 'tiled');
+  const kind = (): 'software' | 'gpu' =>
+    attentionVariants.attention === 'auto' ? (ctx.software ? 'software' : 'gpu') : attentionVariants.attention;
 
   /** Grid of (row blocks, heads): heads split over y and z above maxComputeWorkgroupsPerDimension. */
   function grid(rows: number, heads: number, wg: number): [number, number, number] {
@@ -102,16 +116,17 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     return [
       a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
       a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
+      hd4(a.D), 0, 0, 0,
     ];
   }
 
-  function spec(file: string, entry: string, a: AttentionArgs<GpuStorage>, bc: number, wg: number, bindings: KernelSpec['bindings']): KernelSpec {
+  function spec(file: string, entry: string, a: AttentionArgs<GpuStorage>, bc: number, shape: Shape, bindings: KernelSpec['bindings']): KernelSpec {
     return {
       file,
       entry,
-      subs: { ELEM: a.dtype, DHEAD: String(headBucket(a.D)), BCOLS: String(bc) },
+      subs: { ELEM: a.dtype, DHEAD4: String(hd4(a.D)), DPARTIAL: String(a.D % 4 !== 0), BCOLS: String(bc), RROWS: String(shape.rows) },
       f16: a.dtype === 'f16',
-      overrides: { WG: wg },
+      overrides: { WG: shape.wg },
       bindings,
     };
   }
@@ -126,13 +141,12 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       const o = out(B * H * Tq * D, dtype);
       const lse = out(B * H * Tq, 'f32');
       if (B * H * Tq === 0) return { out: o, lse };
-      const t = tiled();
-      const wg = t ? TILED_WG : ROWS_WG;
+      const c = shapeOf(kind(), 'fwd', D);
       run(
-        spec('attention_fwd', t ? 'fwd_tiled' : 'fwd_rows', a, tileKeys(headBucket(D)), wg, [U, R(1), R(2), R(3), W(4), W(5)]),
+        spec('attention_fwd', 'main', a, tileKeysFwd(D, c), c, [U, R(1), R(2), R(3), W(4), W(5)]),
         params(a, B * H),
         [qb, kb, vb, bind(o), bind(lse)],
-        grid(Tq, B * H, wg),
+        grid(Tq, B * H, c.wg * c.rows),
       );
       return { out: o, lse };
     },
@@ -148,24 +162,23 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       const lb = need(a.lse, B * H * Tq, 'f32', 'attentionBackward lse');
       const gb = need(a.dOut, nq, dtype, 'attentionBackward dOut');
       const dq = out(nq, dtype), dk = out(nkv, dtype), dv = out(nkv, dtype);
-      const t = tiled();
-      const wg = t ? TILED_WG : ROWS_WG;
+      const cq = shapeOf(kind(), 'dq', D), ckv = shapeOf(kind(), 'dkv', D);
       const delta = out(Math.max(1, B * H * Tq), 'f32');
       if (nq > 0) {
         run(
-          spec('attention_bwd_dq', t ? 'dq_tiled' : 'dq_rows', a, tileKeys(headBucket(D)), wg, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
           params(a, B * H),
           [qb, kb, vb, ob, gb, lb, bind(delta), bind(dq)],
-          grid(Tq, B * H, wg),
+          grid(Tq, B * H, cq.wg * cq.rows),
         );
       }
       if (nkv > 0) {
         // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
         run(
-          spec('attention_bwd_dkv', t ? 'dkv_tiled' : 'dkv_rows', a, tileQueries(headBucket(D)), wg, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          spec('attention_bwd_dkv', 'main', a, tileQueries(D), ckv, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
           params(a, B * Hkv),
           [qb, kb, vb, gb, lb, bind(delta), bind(dk), bind(dv)],
-          grid(Tk, B * Hkv, wg),
+          grid(Tk, B * Hkv, ckv.wg * ckv.rows),
         );
       }
       ctx.pool.release(delta); // reusable by later kernel outputs only (pool.ts)
