@@ -7,10 +7,11 @@
  * dq (which also writes delta = rowsum(dOut ∘ out)), then dk / dv, each key row looping over the
  * queries of every head in its group, so no atomics and a fixed summation order.
  *
- * Each kernel has two variants. 'rows': one invocation per row reading operands from storage —
- * on a software adapter (llvmpipe) barriers serialise the SIMD lanes and the operands are in the
- * CPU cache anyway, so this is the fast one there. 'tiled': the workgroup stages a tile of keys
- * (or queries) in workgroup memory that all its rows share — what a real GPU wants.
+ * All three kernels keep each lane's rows in vec4 registers and stage tiles of the other operand
+ * (keys for the forward and dq, queries for dk/dv) in workgroup memory, so every element is read
+ * from storage once per workgroup. Two configurations: 'software' (llvmpipe and the like: 8
+ * lanes = one SIMD vector, 2-4 rows per lane, because there every memory access is scalarised per
+ * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
 import { dtypeBytes } from '../backend.js';
