@@ -18,6 +18,7 @@ export type {
   DType, BackendDescription, Backend, HostArray, Kernels, BackendMemory, BinaryArgs, CopyArgs, MatmulArgs,
   RandKind, ReduceOp, UnaryOp, BinaryOp, WhereArgs,
 } from './backend/backend.js';
+export type { AttentionArgs, AttentionBackwardArgs } from './backend/backend.js';
 export { init, describe, backendName, shutdown, withBackend, getBackend } from './runtime.js';
 export type { InitOptions } from './runtime.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
@@ -36,6 +37,7 @@ export {
 export { sum, mean, max } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';
+export { flashAttention, type FlashAttentionOptions } from './ops/attention.js';
 export { reshape, permute, transpose, slice, expand, unsqueeze, squeeze, concat, stack } from './ops/movement.js';
 export { embedding, gather, pickLast } from './ops/indexing.js';
 export { softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout, linear } from './ops/nn.js';

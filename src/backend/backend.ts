@@ -78,6 +78,29 @@ export interface CopyArgs<S> {
 }
 
 /**
+ * Fused causal / full scaled-dot-product attention (flash-attention style). All tensors are
+ * contiguous row-major: q [B, H, Tq, D], k and v [B, Hkv, Tk, D]. Query head h reads kv head
+ * floor(h / (H / Hkv)) (grouped-query attention; H must be a multiple of Hkv). With `causal`,
+ * query i sees keys j <= i + (Tk - Tq); a query that sees no key gives a zero output row and
+ * lse = -Infinity. Scores are computed in f32 for every storage dtype.
+ */
+export interface AttentionArgs<S> {
+  q: S; k: S; v: S;
+  dtype: DType;          // dtype of q, k, v, out (and dOut, dq, dk, dv); lse is always f32
+  B: number; H: number; Hkv: number; Tq: number; Tk: number; D: number;
+  scale: number;
+  causal: boolean;
+}
+
+/** Arguments of the attention backward: the forward's inputs and outputs plus dOut [B, H, Tq, D]. */
+export interface AttentionBackwardArgs<S> extends AttentionArgs<S> {
+  out: S;
+  /** Log-sum-exp of each query's scaled scores, f32 [B, H, Tq]. */
+  lse: S;
+  dOut: S;
+}
+
+/**
  * The primitive kernel table. Each returns a fresh storage except `copy`, which writes into `dst`
  * (and `adamwStep`, which updates in place: see fused.ts for the fused kernels).
  * Integer index arguments (`idx`) are i32 storages.
@@ -115,6 +138,16 @@ export interface Kernels<S> extends FusedKernels<S> {
   cast(x: S, n: number, from: DType, to: DType): S;
   /** A storage of n elements all equal to value. */
   fill(n: number, value: number, dtype: DType): S;
+  /**
+   * Fused attention forward: out [B, H, Tq, D] = softmax(q kᵀ * scale, causal mask) v and the
+   * row log-sum-exp lse (f32 [B, H, Tq]) the backward recomputes the probabilities from.
+   */
+  attentionForward(args: AttentionArgs<S>): { out: S; lse: S };
+  /**
+   * Fused attention backward: dq [B, H, Tq, D]; dk, dv [B, Hkv, Tk, D] summed over the query
+   * heads sharing each kv head, in a fixed order (deterministic).
+   */
+  attentionBackward(args: AttentionBackwardArgs<S>): { dq: S; dk: S; dv: S };
 }
 
 /** Memory counters of a backend. */

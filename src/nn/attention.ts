@@ -1,14 +1,23 @@
 /**
- * Scaled dot-product attention composed from primitive ops (the materialized path: scores ->
- * softmax -> weighted sum). The fused flash-style kernels replace it on WebGPU later.
+ * Scaled dot-product attention. Two paths with the same result:
+ *  - fused (`flashAttention`, src/ops/attention.ts): online-softmax kernels that never materialize
+ *    the [Tq, Tk] scores; used when there is no additive mask and `materialize` is not set;
+ *  - materialized (scores -> softmax -> weighted sum, composed from primitive ops): used with an
+ *    additive mask, with `materialize: true` (when hooks need the attention pattern), and for
+ *    shapes the fused kernels do not take (broadcast batch dims, head size of v != that of q,
+ *    head size > 128).
+ * Both accept grouped-query k / v with fewer heads than q.
  */
 import type { Tensor } from '../tensor.js';
 import { add, mul, where } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { softmax } from '../ops/nn.js';
 import { arange } from '../ops/creation.js';
-import { reshape } from '../ops/movement.js';
+import { expand, reshape, unsqueeze } from '../ops/movement.js';
 import { ge } from '../ops/elementwise.js';
+import { attentionGeometry, flashAttention } from '../ops/attention.js';
+import { ATTENTION_MAX_HEAD_DIM } from '../backend/attention-args.js';
+import { isFloat } from '../backend/backend.js';
 import { withBackend } from '../runtime.js';
 
 /** Options of `scaledDotProductAttention`. */
@@ -17,16 +26,41 @@ export interface AttentionOptions {
   causal?: boolean;
   /** Score scale (default 1/sqrt(head dim)). */
   scale?: number;
-  /** Additive mask broadcastable to [..., Tq, Tk]. */
+  /** Additive mask broadcastable to [..., Tq, Tk] (forces the materialized path). */
   mask?: Tensor;
+  /**
+   * Compute scores -> softmax -> weighted sum as separate ops instead of the fused kernels (for
+   * hooks that need the attention pattern). Default false.
+   */
+  materialize?: boolean;
 }
 
 /**
- * softmax(q kᵀ * scale + mask) v. q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] -> [..., Tq, Dv].
+ * softmax(q kᵀ * scale + mask) v. q [..., H, Tq, D], k [..., Hkv, Tk, D], v [..., Hkv, Tk, Dv]
+ * -> [..., H, Tq, Dv], where H is a multiple of Hkv (grouped-query attention: query head h uses
+ * kv head floor(h / (H / Hkv))); rank-2 and broadcast inputs work too (materialized path).
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  if (!opts.mask && !opts.materialize && fusable(q, k, v)) {
+    return flashAttention(q, k, v, { causal: !!opts.causal, scale: opts.scale });
+  }
+  return materializedAttention(q, k, v, opts);
+}
+
+/** Whether the fused kernels take these operands. */
+function fusable(q: Tensor, k: Tensor, v: Tensor): boolean {
+  if (!isFloat(q.dtype) || k.dtype !== q.dtype || v.dtype !== q.dtype) return false;
+  if (q.backend !== k.backend || q.backend !== v.backend) return false;
+  const g = attentionGeometry(q, k, v);
+  return typeof g !== 'string' && g.D <= ATTENTION_MAX_HEAD_DIM;
+}
+
+/** The materialized path: scores [..., Tq, Tk] -> softmax -> weighted sum. */
+function materializedAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
   const D = q.shape[q.rank - 1]!;
   const Tq = q.shape[q.rank - 2]!, Tk = k.shape[k.rank - 2]!;
+  k = shareKvHeads(q, k);
+  v = shareKvHeads(q, v);
   let scores = mul(matmul(q, k, { transposeB: true }), opts.scale ?? 1 / Math.sqrt(D)); // [..., Tq, Tk]
   if (opts.mask) scores = add(scores, opts.mask);
   if (opts.causal) {
@@ -38,4 +72,19 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     scores = where(allowed, scores, -Infinity);
   }
   return matmul(softmax(scores, -1), v);
+}
+
+/**
+ * Grouped-query kv heads for the materialized path: t [..., Hkv, T, d] -> [..., H, T, d] repeating
+ * each kv head H / Hkv times, when q has H heads; otherwise t unchanged (broadcasting applies).
+ */
+function shareKvHeads(q: Tensor, t: Tensor): Tensor {
+  const r = q.rank;
+  if (r < 3 || t.rank !== r) return t;
+  const H = q.shape[r - 3]!, Hkv = t.shape[r - 3]!;
+  if (Hkv === H || Hkv === 1 || H % Hkv !== 0) return t;
+  const lead = t.shape.slice(0, r - 3);
+  const [T, d] = [t.shape[r - 2]!, t.shape[r - 1]!];
+  const g = H / Hkv;
+  return reshape(expand(unsqueeze(t, r - 2), [...lead, Hkv, g, T, d]), [...lead, H, T, d]); // [..., H, T, d]
 }

@@ -13,6 +13,7 @@ import { floatBinary, floatUnary, intBinary, intUnary } from './elementwise.js';
 import { roundToHalf } from '../../io/half.js';
 import { forEachStrided } from './strided.js';
 import { makeCpuFusedKernels } from './fused.js';
+import { attentionBackwardCpu, attentionForwardCpu } from './attention.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
 
@@ -261,6 +262,9 @@ function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
       o.data.fill(dtype === 'i32' ? value | 0 : value);
       return be.finish(o);
     },
+
+    attentionForward: (args) => attentionForwardCpu(be, args),
+    attentionBackward: (args) => attentionBackwardCpu(be, args),
   };
 }
 

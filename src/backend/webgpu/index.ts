@@ -3,3 +3,4 @@ export { WebGPUBackend, createWebGPUBackend, type GpuStorage } from './webgpu-ba
 export type { AcquireOptions } from './device.js';
 export { kernelVariants } from './kernels.js';
 export { fusedVariants } from './fused-kernels.js';
+export { attentionVariants } from './attention.js';

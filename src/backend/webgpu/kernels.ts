@@ -16,6 +16,7 @@ import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
 import { webgpuMatmul, type AdapterProfile } from './matmul.js';
 import { makeFusedKernels } from './fused-kernels.js';
 import { liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
+import { makeAttentionKernels } from './attention.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -359,6 +360,8 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       checkDtype(dtype);
       return fillStorage(n, value, dtype);
     },
+
+    ...makeAttentionKernels(ctx),
   };
 
   function fillStorage(n: number, value: number, dtype: DType): GpuStorage {

@@ -1,0 +1,186 @@
+// attention_fwd.wgsl — fused scaled-dot-product attention forward (flash-attention style): an
+// online softmax per query row over key tiles staged in workgroup memory, so the [Tq, Tk] score
+// matrix never exists in memory. Saves the row log-sum-exp for the backward (attention_bwd_dq,
+// attention_bwd_dkv).
+// Matches: src/backend/cpu/attention.ts `attentionForwardCpu`.
+//
+// Algorithm. A workgroup owns WG * R consecutive query rows of one head (b, h); lane lid owns rows
+// i0 + lid + WG * r (r < R), held in registers as vec4s: q (pre-scaled by scale * log2 e), the output
+// accumulator acc, the running max m and sum l. Keys [0, end) (causal: what the workgroup's last row
+// sees) are walked in tiles of BC. For each tile: the lanes copy the tile of k and v into
+// workgroup memory; pass 1 computes each row's scores s_j = q·k_j (masked to -big for
+// j > i + Tk - Tq when causal) into `sc` and the tile max; then m' = max(m, tile max) and acc, l are
+// rescaled by 2^(m - m') once per tile; pass 2 adds p_j = 2^(s_j - m') to l and p_j v_j to acc.
+// At the end out = acc / l and lse = (m + log2 l) ln 2; a row that sees no key writes zeros and
+// lse = -inf. All math in f32 and the key order fixed: deterministic.
+// Code shape (llvmpipe compiles it with LLVM, whose time grows fast with block size): the
+// register arrays are only indexed by constants (unrolled loops over HD4 and R); rows come in and
+// go out through run-time loops over the head that write the registers with selects.
+// Configurations (host-chosen): software adapters WG = 8 lanes (one SIMD vector on llvmpipe) with
+// R = 2-4 rows each (every workgroup-memory read is scalarised per lane there, so each key read
+// feeds R rows); real GPUs WG = 64, R = 1.
+// Bindings: 0 uniform Params
+//           1 q: array<ELEM> [B, H, Tq, D] (read)     2 k: array<ELEM> [B, Hkv, Tk, D] (read)
+//           3 v: array<ELEM> [B, Hkv, Tk, D] (read)   4 out: array<ELEM> [B, H, Tq, D] (write)
+//           5 lse: array<f32> [B, H, Tq] (write)
+// Dispatch: (ceil(Tq / (WG * R)), min(B * H, maxPerDim), ceil(B * H / that)); head bh = wid.y +
+//           wid.z * nwg.y.
+// Substitutions: ELEM; DHEAD4 = ceil(D / 4); DPARTIAL = D % 4 != 0; BCOLS (keys per tile: workgroup
+//                memory 2 * BC * DHEAD4 * 16 + WG * R * BC * 4 bytes); RROWS. Overrides: WG.
+
+struct Params {
+  B: u32, H: u32, Hkv: u32, Tq: u32,
+  Tk: u32, group: u32, n_bh: u32, causal: u32,
+  off: i32, scale_log2: f32, scale: f32, D: u32,
+  D4: u32, _p0: u32, _p1: u32, _p2: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> q: array<ELEM>;
+@group(0) @binding(2) var<storage, read> k: array<ELEM>;
+@group(0) @binding(3) var<storage, read> v: array<ELEM>;
+@group(0) @binding(4) var<storage, read_write> out: array<ELEM>;
+@group(0) @binding(5) var<storage, read_write> lse: array<f32>;
+
+override WG: u32 = 8u;
+const R: u32 = RROWS;
+const HD4: u32 = DHEAD4;
+const BC: u32 = BCOLS;
+const PARTIAL: bool = DPARTIAL;
+const NEG_BIG: f32 = -1e30;
+const LOG2E: f32 = 1.4426950408889634;
+const LN2: f32 = 0.6931471805599453;
+
+var<workgroup> ks: array<vec4<f32>, BC * HD4>;
+var<workgroup> vs: array<vec4<f32>, BC * HD4>;
+var<workgroup> sc: array<f32, WG * R * BC>;
+
+// Head elements 4 d4 .. 4 d4 + 3 of the row starting at element `base` (zeros past D).
+fn ld_q(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(q[i]), f32(q[i + 1u]), f32(q[i + 2u]), f32(q[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(q[i + c]); } }
+  return x;
+}
+fn ld_k(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(k[i]), f32(k[i + 1u]), f32(k[i + 2u]), f32(k[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(k[i + c]); } }
+  return x;
+}
+fn ld_v(base: u32, d4: u32) -> vec4<f32> {
+  let i = base + 4u * d4;
+  if (!PARTIAL) { return vec4<f32>(f32(v[i]), f32(v[i + 1u]), f32(v[i + 2u]), f32(v[i + 3u])); }
+  var x = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(v[i + c]); } }
+  return x;
+}
+
+// Keys [0, wg_end) cover every row of the workgroup (uniform: depends on workgroup_id only).
+fn wg_end(i0: u32, rows: u32) -> u32 {
+  if (u.causal == 0u) { return u.Tk; }
+  return u32(clamp(i32(i0 + rows) + u.off, 0, i32(u.Tk)));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let bh = wid.y + wid.z * nwg.y;
+  if (bh >= u.n_bh) { return; }  // uniform across the workgroup
+  let kv_base = ((bh / u.H) * u.Hkv + (bh % u.H) / u.group) * u.Tk * u.D;
+  let q_base = bh * u.Tq * u.D;
+  let i0 = wid.x * WG * R;
+  let rows = min(WG * R, u.Tq - i0);
+  let end_wg = wg_end(i0, rows);
+
+  var qr: array<vec4<f32>, R * HD4>;
+  var acc: array<vec4<f32>, R * HD4>;
+  var m: array<f32, R>;
+  var l: array<f32, R>;
+  var end_i: array<u32, R>;
+  for (var r = 0u; r < R; r++) {
+    m[r] = NEG_BIG;
+    l[r] = 0.0;
+    end_i[r] = u.Tk;
+    if (u.causal != 0u) { end_i[r] = u32(clamp(i32(i0 + lid.x + WG * r) + u.off + 1, 0, i32(u.Tk))); }
+    for (var e = 0u; e < HD4; e++) {
+      qr[r * HD4 + e] = vec4<f32>(0.0);
+      acc[r * HD4 + e] = vec4<f32>(0.0);
+    }
+  }
+  // q rows -> registers (rows past Tq read row Tq - 1 and are never written).
+  for (var r = 0u; r < R; r++) {
+    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.D;
+    for (var d = 0u; d < u.D4; d++) {
+      let x = ld_q(base, d) * u.scale_log2;
+      for (var e = 0u; e < HD4; e++) { qr[r * HD4 + e] = select(qr[r * HD4 + e], x, e == d); }
+    }
+  }
+
+  for (var c0 = 0u; c0 < end_wg; c0 += BC) {
+    let nk = min(BC, end_wg - c0);
+    for (var e = lid.x; e < nk * HD4; e += WG) {
+      let base = kv_base + (c0 + e / HD4) * u.D;
+      ks[e] = ld_k(base, e % HD4);
+      vs[e] = ld_v(base, e % HD4);
+    }
+    workgroupBarrier();
+    // Pass 1: scores of the tile and their max per row.
+    var mt: array<f32, R>;
+    for (var r = 0u; r < R; r++) { mt[r] = NEG_BIG; }
+    for (var t = 0u; t < nk; t++) {
+      var kt: array<vec4<f32>, HD4>;
+      for (var d = 0u; d < HD4; d++) { kt[d] = ks[t * HD4 + d]; }
+      for (var r = 0u; r < R; r++) {
+        var s4 = vec4<f32>(0.0);
+        for (var d = 0u; d < HD4; d++) { s4 = fma(qr[r * HD4 + d], kt[d], s4); }
+        let s = select(NEG_BIG, s4.x + s4.y + s4.z + s4.w, c0 + t < end_i[r]);
+        sc[(t * R + r) * WG + lid.x] = s;
+        mt[r] = max(mt[r], s);
+      }
+    }
+    // One rescale per tile.
+    for (var r = 0u; r < R; r++) {
+      let m_new = max(m[r], mt[r]);
+      let corr = exp2(m[r] - m_new);
+      l[r] = l[r] * corr;
+      for (var d = 0u; d < HD4; d++) { acc[r * HD4 + d] = acc[r * HD4 + d] * corr; }
+      m[r] = m_new;
+    }
+    // Pass 2: probabilities times v.
+    for (var t = 0u; t < nk; t++) {
+      var vt: array<vec4<f32>, HD4>;
+      for (var d = 0u; d < HD4; d++) { vt[d] = vs[t * HD4 + d]; }
+      for (var r = 0u; r < R; r++) {
+        let p = select(0.0, exp2(sc[(t * R + r) * WG + lid.x] - m[r]), c0 + t < end_i[r]);
+        l[r] = l[r] + p;
+        for (var d = 0u; d < HD4; d++) { acc[r * HD4 + d] = fma(vec4<f32>(p), vt[d], acc[r * HD4 + d]); }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  // Output rows and lse straight from the lane (run-time loop over the head, select-reads).
+  for (var r = 0u; r < R; r++) {
+    let w = lid.x + WG * r;
+    if (w < rows) {
+      var inv = 0.0;
+      var row_lse = neg_inf();
+      if (l[r] > 0.0) {
+        inv = 1.0 / l[r];
+        row_lse = (m[r] + log2(l[r])) * LN2;
+      }
+      let base = q_base + (i0 + w) * u.D;
+      for (var d = 0u; d < u.D4; d++) {
+        var x = vec4<f32>(0.0);
+        for (var e = 0u; e < HD4; e++) { x = select(x, acc[r * HD4 + e], e == d); }
+        x = x * inv;
+        for (var c = 0u; c < 4u; c++) { if (4u * d + c < u.D) { out[base + 4u * d + c] = ELEM(x[c]); } }
+      }
+      lse[bh * u.Tq + i0 + w] = row_lse;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * WebGPU dispatch of the fused attention primitives (`attentionForward`, `attentionBackward`; see
+ * ../backend.ts and kernels/attention_fwd.wgsl, attention_bwd_dq.wgsl, attention_bwd_dkv.wgsl).
+ * Spread into the kernel table by kernels.ts.
+ *
+ * Forward: one dispatch (online softmax per query row, saves lse). Backward: two dispatches —
+ * dq (which also writes delta = rowsum(dOut ∘ out)), then dk / dv, each key row looping over the
+ * queries of every head in its group, so no atomics and a fixed summation order.
+ *
+ * All three kernels keep each lane's rows in vec4 registers and stage tiles of the other operand
+ * (keys for the forward and dq, queries for dk/dv) in workgroup memory, so every element is read
+ * from storage once per workgroup. Two configurations: 'software' (llvmpipe and the like: 8
+ * lanes = one SIMD vector, 2-4 rows per lane, because there every memory access is scalarised per
+ * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
+ */
+import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
+import { dtypeBytes } from '../backend.js';
+import { checkAttentionArgs } from '../attention-args.js';
+import { ERR } from './errors.js';
+import type { KernelContext } from './kernels.js';
+import type { BindingKind, KernelSpec } from './pipelines.js';
+import type { GpuStorage } from './pool.js';
+import { f32Bits } from './uniforms.js';
+
+type Pass = 'fwd' | 'dq' | 'dkv';
+
+/**
+ * Forces the attention kernel configuration ('auto': 'software' on software adapters, 'gpu'
+ * elsewhere) and, optionally, the rows per lane of each pass. Tests use it to run both
+ * configurations on every adapter; benchmarks to compare them.
+ */
+export const attentionVariants: { attention: 'auto' | 'software' | 'gpu'; rows?: Partial<Record<Pass, number>> } = { attention: 'auto' };
+
+/** Lanes per workgroup and rows (query or key rows) per lane of one pass. */
+interface Shape { wg: number; rows: number }
+
+/**
+ * Software adapters (llvmpipe): 8 lanes = one SIMD vector, several rows per lane so each key or
+ * query read from workgroup memory (scalarised per lane there) feeds several rows. More rows means
+ * more registers and longer LLVM compiles (measured, D = 64, 2-core machine under load: dq with 4
+ * rows per lane 15 s, with 2 rows 6 s), so the count falls with the head size. Real GPUs: 64 lanes
+ * of one row each.
+ */
+function shapeOf(kind: 'software' | 'gpu', pass: Pass, D: number): Shape {
+  const forced = attentionVariants.rows?.[pass];
+  if (kind === 'gpu') return { wg: 64, rows: forced ?? 1 };
+  const rows = pass === 'dkv' ? (D <= 16 ? 4 : D <= 64 ? 2 : 1) : D <= 32 ? 4 : D <= 64 ? 2 : 1;
+  return { wg: 8, rows: forced ?? rows };
+}
+/** Workgroup memory every adapter offers (maxComputeWorkgroupStorageSize's guaranteed minimum). */
+const WG_MEM = 16384;
+const LOG2E = 1.4426950408889634;
+
+const U: readonly [number, BindingKind] = [0, 'uniform'];
+const R = (n: number): readonly [number, BindingKind] => [n, 'read'];
+const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
+
+/** vec4s per head row. */
+const hd4 = (D: number): number => Math.ceil(D / 4);
+
+/** Keys per staged tile of the dq kernel: k and v tiles of BC x HD4 vec4. */
+function tileKeys(D: number): number {
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D)))));
+}
+
+/** Keys per staged tile of the forward kernel: k and v tiles plus the scores of every row. */
+function tileKeysFwd(D: number, s: Shape): number {
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 4 * s.wg * s.rows))));
+}
+
+/** Queries per staged tile of the dk/dv kernel: q and dOut tiles plus lse and delta. */
+function tileQueries(D: number): number {
+  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 8))));
+}
+
+export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
+  function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
+    if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
+    if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
+    if (elems * dtypeBytes(d) > s.bytes) {
+      throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
+    }
+    return { buffer: s.buffer, offset: 0, size: s.bytes };
+  }
+  const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
+  const out = (n: number, d: DType): GpuStorage => ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
+
+  function run(spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+    const p = ctx.pipes.get(spec);
+    const slot = ctx.uniforms.alloc(uniform);
+    ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
+  }
+
+  function check(op: string, a: AttentionArgs<GpuStorage>): void {
+    ctx.check();
+    checkAttentionArgs(ERR, op, a);
+    if (a.dtype === 'f16' && !ctx.supportsF16) {
+      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+    }
+    if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`${ERR} ${op}: unknown dtype '${String(a.dtype)}'`);
+  }
+
+  const kind = (): 'software' | 'gpu' =>
+    attentionVariants.attention === 'auto' ? (ctx.software ? 'software' : 'gpu') : attentionVariants.attention;
+
+  /** Grid of (row blocks, heads): heads split over y and z above maxComputeWorkgroupsPerDimension. */
+  function grid(rows: number, heads: number, wg: number): [number, number, number] {
+    const x = Math.ceil(rows / wg);
+    if (x > ctx.maxPerDim) throw new Error(`${ERR} attention over ${rows} positions exceeds the dispatch grid limit`);
+    const y = Math.min(heads, ctx.maxPerDim);
+    const z = Math.ceil(heads / y);
+    if (z > ctx.maxPerDim) throw new Error(`${ERR} attention over ${heads} heads exceeds the dispatch grid limit`);
+    return [x, y, z];
+  }
+
+  function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+    return [
+      a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
+      a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
+      hd4(a.D), 0, 0, 0,
+    ];
+  }
+
+  function spec(file: string, entry: string, a: AttentionArgs<GpuStorage>, bc: number, shape: Shape, bindings: KernelSpec['bindings']): KernelSpec {
+    return {
+      file,
+      entry,
+      subs: { ELEM: a.dtype, DHEAD4: String(hd4(a.D)), DPARTIAL: String(a.D % 4 !== 0), BCOLS: String(bc), RROWS: String(shape.rows) },
+      f16: a.dtype === 'f16',
+      overrides: { WG: shape.wg },
+      bindings,
+    };
+  }
+
+  return {
+    attentionForward(a: AttentionArgs<GpuStorage>) {
+      check('attentionForward', a);
+      const { B, H, Hkv, Tq, Tk, D, dtype } = a;
+      const qb = need(a.q, B * H * Tq * D, dtype, 'attentionForward q');
+      const kb = need(a.k, B * Hkv * Tk * D, dtype, 'attentionForward k');
+      const vb = need(a.v, B * Hkv * Tk * D, dtype, 'attentionForward v');
+      const o = out(B * H * Tq * D, dtype);
+      const lse = out(B * H * Tq, 'f32');
+      if (B * H * Tq === 0) return { out: o, lse };
+      const c = shapeOf(kind(), 'fwd', D);
+      run(
+        spec('attention_fwd', 'main', a, tileKeysFwd(D, c), c, [U, R(1), R(2), R(3), W(4), W(5)]),
+        params(a, B * H),
+        [qb, kb, vb, bind(o), bind(lse)],
+        grid(Tq, B * H, c.wg * c.rows),
+      );
+      return { out: o, lse };
+    },
+
+    attentionBackward(a: AttentionBackwardArgs<GpuStorage>) {
+      check('attentionBackward', a);
+      const { B, H, Hkv, Tq, Tk, D, dtype } = a;
+      const nq = B * H * Tq * D, nkv = B * Hkv * Tk * D;
+      const qb = need(a.q, nq, dtype, 'attentionBackward q');
+      const kb = need(a.k, nkv, dtype, 'attentionBackward k');
+      const vb = need(a.v, nkv, dtype, 'attentionBackward v');
+      const ob = need(a.out, nq, dtype, 'attentionBackward out');
+      const lb = need(a.lse, B * H * Tq, 'f32', 'attentionBackward lse');
+      const gb = need(a.dOut, nq, dtype, 'attentionBackward dOut');
+      const dq = out(nq, dtype), dk = out(nkv, dtype), dv = out(nkv, dtype);
+      const cq = shapeOf(kind(), 'dq', D), ckv = shapeOf(kind(), 'dkv', D);
+      const delta = out(Math.max(1, B * H * Tq), 'f32');
+      if (nq > 0) {
+        run(
+          spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          params(a, B * H),
+          [qb, kb, vb, ob, gb, lb, bind(delta), bind(dq)],
+          grid(Tq, B * H, cq.wg * cq.rows),
+        );
+      }
+      if (nkv > 0) {
+        // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
+        run(
+          spec('attention_bwd_dkv', 'main', a, tileQueries(D), ckv, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+          params(a, B * Hkv),
+          [qb, kb, vb, gb, lb, bind(delta), bind(dk), bind(dv)],
+          grid(Tk, B * Hkv, ckv.wg * ckv.rows),
+        );
+      }
+      ctx.pool.release(delta); // reusable by later kernel outputs only (pool.ts)
+      return { dq, dk, dv };
+    },
+  };
+}
