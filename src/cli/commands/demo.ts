@@ -31,7 +31,7 @@ export const demo: Command = {
     { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
     { name: 'batch', type: 'integer', default: 8, value: 'N', help: 'sequences per step' },
     { name: 'seq', type: 'integer', default: 128, value: 'N', help: 'tokens per sequence' },
-    { name: 'lr', type: 'number', default: 3e-3, value: 'X', help: 'peak learning rate' },
+    { name: 'lr', type: 'number', default: 6e-3, value: 'X', help: 'peak learning rate' },
     { name: 'eval-every', type: 'integer', default: 100, value: 'N', help: 'evaluate, sample and checkpoint every N steps' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
     { name: 'story-tokens', type: 'integer', default: 200, value: 'N', help: 'length limit of the final story in tokens' },
