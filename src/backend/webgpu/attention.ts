@@ -14,13 +14,13 @@
  * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
-import { dtypeBytes } from '../backend.js';
 import { checkAttentionArgs } from '../attention-args.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
 import { f32Bits } from './uniforms.js';
+import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 
 type Pass = 'fwd' | 'dq' | 'dkv';
 
@@ -74,30 +74,16 @@ function tileQueries(D: number): number {
 }
 
 export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
-  function need(s: GpuStorage, elems: number, d: DType, what: string): GPUBufferBinding {
-    if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
-    if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
-    if (elems * dtypeBytes(d) > s.bytes) {
-      throw new Error(`${ERR} ${what}: storage of ${s.bytes} bytes is too small for ${elems} ${d} elements`);
-    }
-    return { buffer: s.buffer, offset: 0, size: s.bytes };
-  }
+  const need = needBinding;
   const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
-  const out = (n: number, d: DType): GpuStorage => ctx.pool.acquire(n * dtypeBytes(d), 'kernel');
-
-  function run(spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
-    const p = ctx.pipes.get(spec);
-    const slot = ctx.uniforms.alloc(uniform);
-    ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
-  }
+  const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
+  const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
+    runKernel(ctx, spec, uniform, buffers, groups);
 
   function check(op: string, a: AttentionArgs<GpuStorage>): void {
     ctx.check();
     checkAttentionArgs(ERR, op, a);
-    if (a.dtype === 'f16' && !ctx.supportsF16) {
-      throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
-    }
-    if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`${ERR} ${op}: unknown dtype '${String(a.dtype)}'`);
+    checkFloatDtype(ctx, a.dtype, op);
   }
 
   const kind = (): 'software' | 'gpu' =>
