@@ -37,14 +37,16 @@ interface Shape { wg: number; rows: number }
 /**
  * Software adapters (llvmpipe): 8 lanes = one SIMD vector, several rows per lane so each key or
  * query read from workgroup memory (scalarised per lane there) feeds several rows. More rows means
- * more registers and longer LLVM compiles (measured, D = 64, 2-core machine under load: dq with 4
- * rows per lane 15 s, with 2 rows 6 s), so the count falls with the head size. Real GPUs: 64 lanes
- * of one row each.
+ * more registers and longer LLVM compiles, so the count falls with the head size. Measured at
+ * D = 64 (B 8, H 8, T 512, causal, llvmpipe on 2 cores): 4 rows per lane in the forward and dq
+ * passes take 1.75 s for forward + backward against 2.5 s with 2 rows, but compile in about 12 and
+ * 15 s against 6 and 8 s (cold shader cache, machine under load); dk/dv with 4 rows compiled in
+ * about 50 s, so it keeps 2. 16 lanes instead of 8 changed nothing. Real GPUs: 64 lanes of one row.
  */
 function shapeOf(kind: 'software' | 'gpu', pass: Pass, D: number): Shape {
   const forced = attentionVariants.rows?.[pass];
   if (kind === 'gpu') return { wg: 64, rows: forced ?? 1 };
-  const rows = pass === 'dkv' ? (D <= 16 ? 4 : D <= 64 ? 2 : 1) : D <= 32 ? 4 : D <= 64 ? 2 : 1;
+  const rows = pass === 'dkv' ? (D <= 16 ? 4 : D <= 64 ? 2 : 1) : D <= 64 ? 4 : 1;
   return { wg: 8, rows: forced ?? rows };
 }
 /** Workgroup memory every adapter offers (maxComputeWorkgroupStorageSize's guaranteed minimum). */
