@@ -225,7 +225,7 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
 }
 
 /** Copies host tensors into the model (strict `loadStateDict`: every problem listed). */
-function loadHostState(model: GPT, tensors: Record<string, SafetensorsEntry>): void {
+export function loadHostState(model: GPT, tensors: Record<string, SafetensorsEntry>): void {
   noGrad(() => {
     const state: Record<string, Tensor> = {};
     try {

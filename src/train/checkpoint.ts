@@ -13,12 +13,10 @@
 import type { GPT } from '../models/gpt.js';
 import type { AdamW } from '../optim/adamw.js';
 import type { Tensor } from '../tensor.js';
-import type { GPTConfig } from '../models/config.js';
 import { loadSafetensors, saveSafetensors, type SafetensorsEntry } from '../io/safetensors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { modelToSafetensors } from '../io/checkpoint.js';
+import { loadHostState, modelToSafetensors } from '../io/checkpoint.js';
 import { tensor } from '../ops/creation.js';
-import { noGrad } from '../autograd/grad-mode.js';
 import { withBackend } from '../runtime.js';
 
 /** Scalars of the training state saved beside the tensors. */
@@ -91,32 +89,6 @@ export async function findCheckpoint(runDir: string): Promise<string | null> {
   return null;
 }
 
-/** The GPT config stored in a model.safetensors written by storygrad. */
-export function configFromSafetensors(bytes: Uint8Array, what: string): GPTConfig {
-  const file = loadSafetensors(bytes);
-  const raw = file.metadata['config'];
-  if (!raw) throw new Error(`storygrad: ${what} has no storygrad config in its metadata`);
-  return JSON.parse(raw) as GPTConfig;
-}
-
-/** Copies weights from safetensors bytes into `model` (strict: names and shapes must match). */
-export function loadWeightsInto(model: GPT, bytes: Uint8Array, what: string): void {
-  const file = loadSafetensors(bytes);
-  const backend = model.embed.W_E.backend;
-  const state: Record<string, Tensor> = {};
-  withBackend(backend, () => noGrad(() => {
-    for (const [name, e] of Object.entries(file.tensors)) {
-      if (e.dtype !== 'F32') throw new Error(`storygrad: ${what}: tensor '${name}' is ${e.dtype}, expected F32`);
-      state[name] = tensor(e.data as Float32Array, { shape: e.shape });
-    }
-  }));
-  try {
-    model.loadStateDict(state);
-  } finally {
-    for (const t of Object.values(state)) t.dispose();
-  }
-}
-
 /**
  * Restores model weights, optimizer moments and returns the saved state from a checkpoint
  * directory (from `findCheckpoint`). The model and optimizer must have the run's shapes.
@@ -125,7 +97,8 @@ export async function loadCheckpoint(dir: string, model: GPT, optimizer: AdamW):
   const fs = await nodeFs();
   const state = JSON.parse(await fs.readFile(join(dir, 'state.json'), 'utf8')) as TrainingState;
   if (state.format !== 1) throw new Error(`storygrad: checkpoint ${dir}: unknown format ${String(state.format)}`);
-  loadWeightsInto(model, new Uint8Array(await fs.readFile(join(dir, 'model.safetensors'))), `${dir}/model.safetensors`);
+  const weights = loadSafetensors(new Uint8Array(await fs.readFile(join(dir, 'model.safetensors'))));
+  withBackend(model.embed.W_E.backend, () => loadHostState(model, weights.tensors));
   const opt = loadSafetensors(new Uint8Array(await fs.readFile(join(dir, 'optimizer.safetensors'))));
   const names = model.namedParameters().map(([n]) => n);
   const backend = model.embed.W_E.backend;

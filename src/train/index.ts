@@ -3,7 +3,7 @@ export { Trainer, NonFiniteLossError } from './trainer.js';
 export type { TrainerOptions, TrainResult, TrainBatches, EvalBatches, SampleDecoder } from './trainer.js';
 export { learningRateAt } from './schedule.js';
 export type { ScheduleOptions } from './schedule.js';
-export { saveCheckpoint, loadCheckpoint, findCheckpoint, loadWeightsInto, configFromSafetensors } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, findCheckpoint } from './checkpoint.js';
 export type { TrainingState } from './checkpoint.js';
 export { MetricsLog } from './metrics.js';
 export type { MetricsRecord } from './metrics.js';
