@@ -1,3 +1,11 @@
 /** `sg.interp`: hooks and activation caches, and the analyses built on them. */
 export { runWithHooks, runWithCache, addHooks, selectHooks, tokensTensor, ActivationCache } from './hooks.js';
 export type { HookFilter, TokensLike, HookedModel, RunWithHooksOptions, RunWithCacheOptions } from './hooks.js';
+
+// Analyses built on the hooks: logit lens, direct logit attribution, attention patterns,
+// ablation, activation patching, linear and ridge probes.
+export { logitLens } from './logit-lens.js';
+export type { LogitLensOptions, LogitLensResult, LogitLensLayer, TopToken } from './logit-lens.js';
+export { directLogitAttribution } from './direct-logit-attribution.js';
+export type { DirectLogitAttributionOptions, DlaComponent, DlaResult } from './direct-logit-attribution.js';
+export { unembedWeight, finalNormScale, applyFinalNorm } from './final-norm.js';
