@@ -13,4 +13,6 @@ export type { AttentionPatternsOptions, AttentionPatterns, LayerPatterns } from 
 export { patternSvg, escapeXml } from './pattern-svg.js';
 export type { PatternSvgOptions } from './pattern-svg.js';
 export { saveAnalysis } from './save-analysis.js';
+export { ablate, ablationHooks, ablationLoss } from './ablation.js';
+export type { AblationOptions, AblationHooks, AblationLoss } from './ablation.js';
 export { unembedWeight, finalNormScale, applyFinalNorm } from './final-norm.js';
