@@ -77,6 +77,7 @@ describe.each(backends)('activation patching on $name', (entry) => {
       expect(norm).toContain('| 0 | 1.000 | 0.000 |');
 
       await expect(sg.interp.activationPatching(m, CLEAN, [[1, 2, 3]], { metric: metric() })).rejects.toThrow(/clean tokens \[2, 6\] and corrupted tokens \[1, 3\] must have the same shape/);
+      await expect(sg.interp.activationPatching(m, CLEAN, [[3, 1, 7, 1, 5, 9], [2, 6, 0, 3, 5, 12]], { metric: metric() })).rejects.toThrow(/token id 12 at \[1, 5\] is outside the vocabulary of 12 tokens/);
       await expect(sg.interp.activationPatching(m, CLEAN, CORRUPT, { metric: metric(), layers: [2] })).rejects.toThrow(/layer 2 is out of range: the model has 2 layers \(0..1\)/);
       await expect(sg.interp.activationPatching(m, CLEAN, CORRUPT, { metric: metric(), positions: [6] })).rejects.toThrow(/position 6 is out of range for a sequence of 6 tokens/);
       await expect(sg.interp.activationPatching(m, CLEAN, CORRUPT, { metric: metric(), hook: 'resid' as 'resid_pre' })).rejects.toThrow(/unknown hook 'resid'/);

@@ -15,6 +15,7 @@ import { withBackend } from '../runtime.js';
 import { fmt } from '../shape.js';
 import { runWithCache, runWithHooks, tokensTensor, type TokensLike } from './hooks.js';
 import { resolveLayers, resolvePositions } from './bounds.js';
+import { tokenRows } from './token-ids.js';
 import type { LogitMetric } from './metrics.js';
 
 /** Per-layer activations that can be patched (all have positions on axis 1). */
@@ -77,16 +78,17 @@ export async function activationPatching(
   if (!(hook in HOOK_NAMES)) throw new Error(`storygrad: activationPatching: unknown hook '${hook}' (expected ${Object.keys(HOOK_NAMES).join(', ')})`);
   if (typeof opts.metric !== 'function') throw new Error('storygrad: activationPatching: `metric` must be a function of the logits');
   const layers = resolveLayers(model, opts.layers);
-  const cleanIds = tokensTensor(model, clean);
-  const corrIds = tokensTensor(model, corrupted);
+  const [cleanRows, corrRows] = [await tokenRows(model, clean), await tokenRows(model, corrupted)];
+  const shapeOf = (r: number[][]) => [r.length, r[0]!.length];
+  if (shapeOf(cleanRows).join() !== shapeOf(corrRows).join()) {
+    throw new Error(`storygrad: activationPatching: clean tokens ${fmt(shapeOf(cleanRows))} and corrupted tokens ${fmt(shapeOf(corrRows))} must have the same shape`);
+  }
+  const T = cleanRows[0]!.length;
+  const corrIds = tokensTensor(model, corrRows);
   try {
-    if (cleanIds.shape.join() !== corrIds.shape.join()) {
-      throw new Error(`storygrad: activationPatching: clean tokens ${fmt(cleanIds.shape)} and corrupted tokens ${fmt(corrIds.shape)} must have the same shape`);
-    }
-    const T = cleanIds.shape[1]!;
     const positions: (number | 'all')[] = opts.positions === 'all' ? ['all'] : resolvePositions(opts.positions, T);
     const names = layers.map((l) => HOOK_NAMES[hook](l));
-    const { logits: cleanLogits, cache } = await runWithCache(model, cleanIds, { names });
+    const { logits: cleanLogits, cache } = await runWithCache(model, cleanRows, { names });
     try {
       const cleanMetric = await opts.metric(cleanLogits);
       const corruptedMetric = await measure(opts.metric, () => model.forward(corrIds));
@@ -112,7 +114,6 @@ export async function activationPatching(
       cache.dispose();
     }
   } finally {
-    if (cleanIds !== clean) cleanIds.dispose();
-    if (corrIds !== corrupted) corrIds.dispose();
+    corrIds.dispose();
   }
 }
