@@ -4,7 +4,7 @@
 // and end-to-end tiny sweeps on the CPU backend: files, interruption + resume (same losses as an
 // uninterrupted run), skipping finished configurations, failures recorded without stopping the
 // rest, and --report-only rebuilding the same report.
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -404,6 +404,13 @@ describe('storygrad sweep', () => {
     expect(await main(['sweep', '--report-only', '--out', dir], r.io), r.err.join('\n')).toBe(0);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe(report);
     expect(r.out.filter((l) => l.startsWith('|'))).toEqual(report.split('\n').filter((l) => l.startsWith('|')));
+    // A configuration directory holding a run of another shape is reported, not trained over.
+    rmSync(join(dir, 'configs/L1-d8/result.json'));
+    const runJson = JSON.parse(readFileSync(join(dir, 'configs/L1-d8/run.json'), 'utf8'));
+    writeFileSync(join(dir, 'configs/L1-d8/run.json'), JSON.stringify({ ...runJson, model: { ...runJson.model, nLayer: 3 } }));
+    const other = capture();
+    expect(await main([...argv, '--only', 'L1-d8'], other.io)).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, 'configs/L1-d8/error.json'), 'utf8')).message).toMatch(/holds a run of another shape \(d 8, 3 layers, 4 heads/);
     const missing = capture();
     expect(await main(['sweep', '--report-only', '--out', join(dir, 'nothing')], missing.io)).toBe(1);
     expect(missing.err.join('\n')).toMatch(/holds no sweep/);

@@ -7,7 +7,7 @@
  */
 import { findCheckpoint } from '../../train/checkpoint.js';
 import { MetricsLog, type MetricsRecord } from '../../train/metrics.js';
-import { trainRun } from '../../train/run.js';
+import { trainRun, type RunManifest } from '../../train/run.js';
 import type { SweepData } from './data.js';
 import { VAL_FRACTION } from './data.js';
 import { runEvaluators, type SweepEvaluator } from './evaluators.js';
@@ -48,11 +48,6 @@ export function trainingSeconds(records: readonly MetricsRecord[]): number {
   return (total + prev) / 1000;
 }
 
-async function exists(path: string): Promise<boolean> {
-  const fs = await import('node:fs/promises');
-  return fs.stat(path).then(() => true, () => false);
-}
-
 /** Runs (or skips, or resumes) one configuration; never throws for the configuration's own failures. */
 export async function runConfig(o: RunConfigOptions): Promise<ConfigOutcome> {
   const fs = await import('node:fs/promises');
@@ -67,8 +62,14 @@ export async function runConfig(o: RunConfigOptions): Promise<ConfigOutcome> {
   try {
     if (config.invalid || !config.amount || !config.params) throw new Error(config.invalid ?? `storygrad: sweep: ${config.id} has no training amount`);
     const amount = config.amount;
+    const { arch, dModel, nLayer, nHead } = config.model;
     let resume = false;
-    if (await exists(joinPath(dir, 'run.json'))) {
+    const prior = await readJson<RunManifest>(joinPath(dir, 'run.json'));
+    if (prior) {
+      const m = prior.model;
+      if (m.vocabSize !== config.model.vocabSize || m.dModel !== dModel || m.nLayer !== nLayer || m.nHead !== nHead || m.arch !== arch) {
+        throw new Error(`storygrad: sweep: ${dir} holds a run of another shape (d ${m.dModel}, ${m.nLayer} layers, ${m.nHead} heads, vocab ${m.vocabSize}); remove it to rerun ${config.id}`);
+      }
       if (await findCheckpoint(dir)) resume = true;
       else {
         // An attempt that stopped before its first checkpoint: start it again from scratch.
@@ -79,7 +80,6 @@ export async function runConfig(o: RunConfigOptions): Promise<ConfigOutcome> {
     }
     if (resume) log(`${config.id}: resuming from its checkpoint`);
     phase = 'train';
-    const { arch, dModel, nLayer, nHead } = config.model;
     const run = await trainRun({
       out: dir, data: data.train, val: data.val ?? undefined, tokenizer: data.tokenizerPath,
       model: { arch, dModel, nLayer, nHead, nCtx: config.model.nCtx },
@@ -89,10 +89,6 @@ export async function runConfig(o: RunConfigOptions): Promise<ConfigOutcome> {
     });
     try {
       if (run.interrupted) return { status: 'interrupted' };
-      const m = run.manifest.model;
-      if (m.vocabSize !== config.model.vocabSize || m.dModel !== dModel || m.nLayer !== nLayer || m.nHead !== nHead || m.arch !== arch) {
-        throw new Error(`storygrad: sweep: ${dir} holds a run of another shape (d ${m.dModel}, ${m.nLayer} layers, ${m.nHead} heads, vocab ${m.vocabSize}); remove it to rerun ${config.id}`);
-      }
       phase = 'evaluate';
       const t0 = performance.now();
       const metrics = await runEvaluators(run.model, data.tokenizer, o.evaluators);
