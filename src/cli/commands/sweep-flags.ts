@@ -33,7 +33,7 @@ export const SWEEP_FLAGS: FlagSpec[] = [
   { name: 'val', type: 'string', value: 'FILE', help: 'validation text (default: held-out tail of --data)' },
   { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories of the embedded corpus (5% as many validation stories)' },
   { name: 'tokenizer', type: 'string', default: 'bpe:1024', value: 'bpe:N|FILE', help: 'the shared tokenizer: a BPE trained once on the training text, or a file' },
-  { name: 'val-tokens', type: 'integer', default: 65536, value: 'N', help: 'validation tokens scored for val.loss' },
+  { name: 'val-tokens', type: 'integer', default: 32768, value: 'N', help: 'validation tokens scored for val.loss' },
   ...OPTIM_FLAGS.filter((f) => f.name !== 'steps').map((f) => (f.name in OPTIM_DEFAULTS ? { ...f, default: OPTIM_DEFAULTS[f.name] } : f)),
   { name: 'only', type: 'string', value: 'ID,ID,..', help: 'run only these configurations (e.g. L4-d128), to split a sweep over machines' },
   { name: 'report-only', type: 'boolean', help: 'rebuild the report from the configuration directories in --out and exit' },
