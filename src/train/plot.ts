@@ -27,6 +27,7 @@ export function lossCurveSvg(records: readonly MetricsRecord[], opts: LossPlotOp
     title: opts.title ?? 'loss',
     width: opts.width,
     height: opts.height,
+    legend: 'inside',
     x: { label: 'step' },
     y: { label: 'loss (nats/token)' },
     series: [

@@ -45,6 +45,11 @@ export interface LineChartOptions {
   height?: number;
   /** Text shown instead of axes when no series has a point (default 'no data yet'). */
   emptyText?: string;
+  /**
+   * Legend placement: 'right' (default) widens the chart by a column for it, so it never covers
+   * data; 'inside' draws it in the plot's top-right corner.
+   */
+  legend?: 'right' | 'inside';
 }
 
 /** Escapes text for SVG element content and attribute values. */
@@ -103,7 +108,12 @@ function emptyChart(W: number, H: number, text: string): string {
 
 /** Renders `opts.series` as an SVG document (a string ending in a newline). */
 export function lineChartSvg(opts: LineChartOptions): string {
-  const W = opts.width ?? 640, H = opts.height ?? 400;
+  const H = opts.height ?? 400;
+  const legendRight = (opts.legend ?? 'right') === 'right';
+  const legendChars = Math.max(0, ...opts.series.map((s) => s.label?.length ?? 0));
+  // About 7 px per character of 12 px sans-serif, plus the key line.
+  const legendWidth = legendRight && legendChars > 0 ? 40 + Math.ceil(7 * legendChars) : 0;
+  const W = (opts.width ?? 640) + legendWidth;
   const ok = (v: number, log?: boolean) => Number.isFinite(v) && (!log || v > 0);
   const series = opts.series.map((s) => {
     const keep = s.points.map((p, i) => [p, i] as const).filter(([[x, y]]) => ok(x, opts.x.log) && ok(y, opts.y.log));
@@ -113,7 +123,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
   if (all.length === 0) return emptyChart(W, H, `${opts.title}: ${opts.emptyText ?? 'no data yet'}`);
 
   const legend = series.filter((s) => s.label);
-  const m = { l: 64, r: 20, t: 36, b: 44 };
+  const m = { l: 64, r: 20 + legendWidth, t: 36, b: 44 };
   const tx = (v: number) => (opts.x.log ? Math.log10(v) : v);
   const ty = (v: number) => (opts.y.log ? Math.log10(v) : v);
   const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
@@ -139,7 +149,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(opts.title)}</text>`);
+  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(opts.title)}</text>`);
   for (const t of yTicks) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#eee"/>`);
     parts.push(`<text x="${m.l - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${escapeXml(fy(t))}</text>`);
@@ -149,7 +159,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
   }
   parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${H - m.b}" y2="${H - m.b}" stroke="black"/>`);
   parts.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${H - m.b}" stroke="black"/>`);
-  parts.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(opts.x.label)}</text>`);
+  parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(opts.x.label)}</text>`);
   parts.push(`<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${escapeXml(opts.y.label)}</text>`);
   for (const s of series) {
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
@@ -165,7 +175,7 @@ export function lineChartSvg(opts: LineChartOptions): string {
       if (label) parts.push(`<text x="${(px(x) + 5).toFixed(1)}" y="${(py(y) - 5).toFixed(1)}" font-size="10" fill="#444">${escapeXml(label)}</text>`);
     });
   }
-  const lx = W - m.r - 190;
+  const lx = legendRight ? W - legendWidth + 4 : W - m.r - 190;
   legend.forEach((s, i) => {
     const y = m.t + 8 + 18 * i;
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
