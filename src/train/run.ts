@@ -4,7 +4,7 @@
  *
  *   <out>/run.json             model config, training options, tokenizer, data files (written once)
  *   <out>/tokenizer.bin|json   the run's tokenizer
- *   <out>/data/*.sgtok         cached token shards (train, validation)
+ *   <out>/data/*.sgtok         cached token shards (train, validation; or in `shardDir`)
  *   <out>/checkpoint/          latest checkpoint (checkpoint.ts)
  *   <out>/metrics.jsonl, loss.svg
  *
@@ -14,6 +14,7 @@
 import type { GPTConfig } from '../models/config.js';
 import { GPT } from '../models/gpt.js';
 import { cachedShard } from '../data/cache.js';
+import type { TokenArray } from '../data/shard.js';
 import { BatchSampler } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { manualSeed } from '../ops/creation.js';
@@ -54,6 +55,11 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Held-out fraction of the training tokens when there is no `val` (default 0.02). */
   valFraction?: number;
+  /**
+   * Directory of the cached token shards (default `<out>/data`); runs sharing a tokenizer and
+   * text files can share one (a sweep tokenizes its data once for all its runs).
+   */
+  shardDir?: string;
   log?: (line: string) => void;
   progress?: (line: string) => void;
   signal?: AbortSignal;
@@ -79,6 +85,16 @@ export interface TrainRunResult extends TrainResult {
 }
 
 const join = (a: string, b: string) => (a.endsWith('/') ? a + b : `${a}/${b}`);
+
+/**
+ * Splits a run's training tokens when it has no validation file: the last `valFraction` (at
+ * least seqLen + 1 tokens, at most 1M) is held out. Throws when too little is left to train on.
+ */
+export function heldOutSplit(all: TokenArray, seqLen: number, valFraction: number, what = 'the training text'): { train: TokenArray; val: TokenArray } {
+  const held = Math.min(1 << 20, Math.max(seqLen + 1, Math.floor(all.length * valFraction)));
+  if (all.length - held < seqLen + 1) throw new Error(`storygrad: train: ${what} has too few tokens (${all.length}) for training and a validation split`);
+  return { train: all.subarray(0, all.length - held), val: all.subarray(all.length - held) };
+}
 
 /** Reads a run's manifest and tokenizer (for resume, eval and generate). */
 export async function readRun(out: string): Promise<{ manifest: RunManifest; tokenizer: RunTokenizer }> {
@@ -140,54 +156,63 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const key = tokenizer.bytes;
   const progress = (what: string) => (p: { bytesRead: number; totalBytes: number; tokens: number }) =>
     opts.progress?.(`tokenizing ${what}: ${(p.bytesRead / 1e6).toFixed(1)}/${(p.totalBytes / 1e6).toFixed(1)} MB, ${p.tokens.toLocaleString('en-US')} tokens`);
-  const trainShard = await cachedShard(manifest.data.train, join(out, 'data'), tokenizer, key, { ...shardOpts, onProgress: progress('train') });
+  const shardDir = opts.shardDir ?? join(out, 'data');
+  const trainShard = await cachedShard(manifest.data.train, shardDir, tokenizer, key, { ...shardOpts, onProgress: progress('train') });
   log(`data: ${manifest.data.train}: ${trainShard.shard.tokens.length.toLocaleString('en-US')} tokens (${trainShard.reused ? 'cached shard' : 'tokenized'})`);
   let trainTokens: ArrayLike<number> = trainShard.shard.tokens;
   let valTokens: ArrayLike<number>;
   if (manifest.data.val) {
-    const valShard = await cachedShard(manifest.data.val, join(out, 'data'), tokenizer, key, { ...shardOpts, onProgress: progress('validation') });
+    const valShard = await cachedShard(manifest.data.val, shardDir, tokenizer, key, { ...shardOpts, onProgress: progress('validation') });
     valTokens = valShard.shard.tokens;
     log(`data: ${manifest.data.val}: ${valTokens.length.toLocaleString('en-US')} validation tokens`);
   } else {
-    const all = trainShard.shard.tokens;
-    const held = Math.min(1 << 20, Math.max(manifest.train.seqLen + 1, Math.floor(all.length * manifest.data.valFraction)));
-    if (all.length - held < manifest.train.seqLen + 1) throw new Error(`storygrad: train: ${manifest.data.train} has too few tokens (${all.length}) for training and a validation split`);
-    trainTokens = all.subarray(0, all.length - held);
-    valTokens = all.subarray(all.length - held);
-    log(`data: holding out the last ${held.toLocaleString('en-US')} tokens for validation`);
+    const split = heldOutSplit(trainShard.shard.tokens, manifest.train.seqLen, manifest.data.valFraction, manifest.data.train);
+    trainTokens = split.train;
+    valTokens = split.val;
+    log(`data: holding out the last ${split.val.length.toLocaleString('en-US')} tokens for validation`);
   }
 
   const t = manifest.train;
   manualSeed(t.seed);
   const model = new GPT({ ...manifest.model, seed: manifest.model.seed ?? t.seed });
-  const trainer = new Trainer({
-    model,
-    train: new BatchSampler(trainTokens, { batchSize: t.batchSize, seqLen: t.seqLen, seed: t.seed }),
-    val: new BatchSampler(valTokens, { batchSize: t.batchSize, seqLen: t.seqLen }),
-    steps: t.steps,
-    lr: t.lr,
-    minLr: t.minLr,
-    warmupSteps: t.warmupSteps,
-    weightDecay: t.weightDecay,
-    gradClip: t.gradClip,
-    gradAccum: t.gradAccum,
-    evalEvery: t.evalEvery,
-    evalBatches: t.evalBatches,
-    outDir: out,
-    samplePrompt: [tokenizer.separatorId],
-    sampleTokens: t.sampleTokens ?? 96,
-    sampleStopTokens: tokenizer.stopIds,
-    decoder: tokenizer,
-    log,
-    progress: opts.progress,
-    signal: opts.signal,
-  });
-  if (opts.resume) {
-    const at = await trainer.resume();
-    log(`resume: continuing ${out} at step ${at} of ${t.steps}`);
+  let trainer: Trainer | undefined;
+  try {
+    trainer = new Trainer({
+      model,
+      train: new BatchSampler(trainTokens, { batchSize: t.batchSize, seqLen: t.seqLen, seed: t.seed }),
+      val: new BatchSampler(valTokens, { batchSize: t.batchSize, seqLen: t.seqLen }),
+      steps: t.steps,
+      lr: t.lr,
+      minLr: t.minLr,
+      warmupSteps: t.warmupSteps,
+      weightDecay: t.weightDecay,
+      gradClip: t.gradClip,
+      gradAccum: t.gradAccum,
+      evalEvery: t.evalEvery,
+      evalBatches: t.evalBatches,
+      outDir: out,
+      samplePrompt: [tokenizer.separatorId],
+      sampleTokens: t.sampleTokens ?? 96,
+      sampleStopTokens: tokenizer.stopIds,
+      decoder: tokenizer,
+      log,
+      progress: opts.progress,
+      signal: opts.signal,
+    });
+    if (opts.resume) {
+      const at = await trainer.resume();
+      log(`resume: continuing ${out} at step ${at} of ${t.steps}`);
+    }
+    const p = model.config;
+    log(`model: ${p.arch}, d ${p.dModel}, ${p.nLayer} layers, ${p.nHead} heads, context ${p.nCtx}, vocab ${p.vocabSize}: ${model.numParameters().toLocaleString('en-US')} parameters`);
+    const result = await trainer.run();
+    return { ...result, model, tokenizer, manifest, trainTokens: trainTokens.length, valTokens: valTokens.length };
+  } catch (e) {
+    // A failed run frees its weights, so a process training many runs (a sweep) does not leak them.
+    model.dispose();
+    throw e;
+  } finally {
+    // The optimizer moments are not returned: free them (the trainer is not reused).
+    if (trainer) for (const m of [...trainer.optimizer.state().m, ...trainer.optimizer.state().v]) m?.dispose();
   }
-  const p = model.config;
-  log(`model: ${p.arch}, d ${p.dModel}, ${p.nLayer} layers, ${p.nHead} heads, context ${p.nCtx}, vocab ${p.vocabSize}: ${model.numParameters().toLocaleString('en-US')} parameters`);
-  const result = await trainer.run();
-  return { ...result, model, tokenizer, manifest, trainTokens: trainTokens.length, valTokens: valTokens.length };
 }

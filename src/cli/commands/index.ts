@@ -8,6 +8,7 @@ import { demo } from './demo.js';
 import { generate } from './generate.js';
 import { info } from './info.js';
 import { evaluate } from './eval.js';
+import { sweep } from './sweep.js';
 import { train } from './train.js';
 
-export const COMMANDS: readonly Command[] = [info, train, evaluate, generate, demo, corpus];
+export const COMMANDS: readonly Command[] = [info, train, evaluate, generate, demo, corpus, sweep];

@@ -1,8 +1,11 @@
 /**
- * Flags shared by `storygrad train` and `storygrad demo`: model shape, optimisation and
- * evaluation settings, and the TTY progress writer.
+ * Flags shared by `storygrad train`, `demo` and `sweep`: model shape, optimisation and
+ * evaluation settings, the TTY progress writer, and the start of a training session.
  */
-import type { FlagSpec, Flags } from '../args.js';
+import type { CliIO, FlagSpec, Flags } from '../args.js';
+import { init } from '../../runtime.js';
+import type { BackendDescription } from '../../backend/backend.js';
+import type { BackendChoice } from './backend-flag.js';
 import { UsageError } from '../args.js';
 import type { RunTrainOptions, TrainRunOptions } from '../../train/run.js';
 import { PRESETS, type PresetShape } from '../../models/presets.js';
@@ -119,4 +122,28 @@ export function abortOnSigint(ctrl: AbortController, log: (line: string) => void
   };
   proc.on('SIGINT', handler);
   return () => proc.off('SIGINT', handler);
+}
+
+/** What {@link startTrainingSession} returns. */
+export interface TrainingSession {
+  device: BackendDescription;
+  /** Log lines (ending the progress line first). */
+  log: (line: string) => void;
+  /** The TTY progress writer, or undefined when stderr is not a TTY. */
+  progress: ((line: string) => void) | undefined;
+  /** Aborted on the first Ctrl-C (the trainer then saves a checkpoint). */
+  signal: AbortSignal;
+  /** Removes the SIGINT handler. */
+  release: () => void;
+}
+
+/** Starts the backend, the progress line and the log (naming the backend), and Ctrl-C handling. */
+export async function startTrainingSession(backend: BackendChoice, io: CliIO): Promise<TrainingSession> {
+  const device = await init({ backend });
+  const progress = ttyProgress();
+  const log = withProgressBreak(progress, (l) => io.out(l));
+  log(`backend: ${device.backend}${device.adapter ? ` (${device.adapter})` : ''}`);
+  const ctrl = new AbortController();
+  const release = abortOnSigint(ctrl, log);
+  return { device, log, progress, signal: ctrl.signal, release };
 }

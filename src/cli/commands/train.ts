@@ -6,7 +6,7 @@
 import * as sg from '../../index.js';
 import { UsageError, type Command } from '../args.js';
 import { BACKEND_FLAG, type BackendChoice } from './backend-flag.js';
-import { MODEL_FLAGS, OPTIM_FLAGS, abortOnSigint, modelFromFlags, trainFromFlags, ttyProgress, withProgressBreak } from './train-flags.js';
+import { MODEL_FLAGS, OPTIM_FLAGS, modelFromFlags, startTrainingSession, trainFromFlags } from './train-flags.js';
 import { trainRun } from '../../train/run.js';
 
 async function exists(path: string): Promise<boolean> {
@@ -49,16 +49,11 @@ export const train: Command = {
     }
     const model = modelFromFlags(flags, 'train');
     const trainOpts = trainFromFlags(flags, 'train');
-    const d = await sg.init({ backend: flags['backend'] as BackendChoice });
-    const progress = ttyProgress();
-    const log = withProgressBreak(progress, (l) => io.out(l));
-    log(`backend: ${d.backend}${d.adapter ? ` (${d.adapter})` : ''}`);
-    const ctrl = new AbortController();
-    const release = abortOnSigint(ctrl, log);
+    const { log, progress, signal, release } = await startTrainingSession(flags['backend'] as BackendChoice, io);
     try {
       const r = await trainRun({
         out, data, val, tokenizer: flags['tokenizer'] as string, model, train: trainOpts, resume,
-        log, progress, signal: ctrl.signal,
+        log, progress, signal,
       });
       log(
         `${r.interrupted ? 'stopped' : 'done'}: ${r.steps} steps, final loss ${r.finalLoss.toFixed(4)}` +
