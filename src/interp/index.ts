@@ -27,3 +27,6 @@ export { ridgeProbe } from './ridge-probe.js';
 export type { RidgeProbeOptions, RidgeProbeResult } from './ridge-probe.js';
 export type { ProbeFeatures } from './probe-data.js';
 export { unembedWeight, finalNormScale, applyFinalNorm } from './final-norm.js';
+
+// Layer/width sweeps (`storygrad sweep`).
+export * as sweep from './sweep/index.js';
