@@ -6,6 +6,7 @@
 import type { Char } from './cast.js';
 import type { StoryContext, ToyPick } from './context.js';
 import { speechThenTag, tagThenSpeech, withArticle } from './grammar.js';
+import { animalCharFact, placeFacts } from './world.js';
 
 /** Sentences of one paragraph. */
 export type Paragraph = string[];
@@ -29,7 +30,10 @@ export function activity(c: StoryContext): readonly [string, string] {
   return c.r.pick(c.place.activities);
 }
 
-/** The opening: one sentence naming the hero, then one or two about where and how they live. */
+/**
+ * The opening: one sentence naming the hero, then one or two about where and how they live, then
+ * (mostly) world facts: one about an animal hero's sound or food, one about the story's place.
+ */
 export function opening(c: StoryContext): Paragraph {
   const A = c.hero, r = c.r, home = A.kind!.home;
   const where = A.person ? 'in a little town' : r.pick(['in a big forest', 'in a green valley']);
@@ -49,6 +53,9 @@ export function opening(c: StoryContext): Paragraph {
     () => `${A.poss} favorite place was ${c.place.name}, where ${A.he} liked to ${act}.`,
     () => `${A.he} liked to laugh and play all day.`,
   ));
+  const own = r.chance(0.7) ? animalCharFact(c, A) : null;
+  if (own) out.push(own);
+  out.push(...placeFacts(c, r.chance(0.35) ? 2 : 1));
   return out;
 }
 
