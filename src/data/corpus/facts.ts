@@ -6,7 +6,7 @@
  * in other words. `wrong` lists values that are false of a subject in this world (the probes'
  * distractors), and every one of them occurs in the corpus text.
  */
-import type { Place } from './lexicon.js';
+import { deepFreeze, type Place } from './lexicon.js';
 
 type PlaceId = Place['id'];
 
@@ -43,7 +43,7 @@ export interface AnimalFacts {
   readonly noun: string;
   /** "cows". */
   readonly plural: string;
-  /** [base, past, what it says]: ["moo", "mooed", "Moo"]. */
+  /** Base form, past form and what it says, e.g. `["moo", "mooed", "Moo"]`. */
   readonly sound: readonly [string, string, string] | null;
   /** What it eats (a plural or mass noun): "grass". */
   readonly food: string | null;
@@ -64,14 +64,6 @@ export interface WorldFact {
   readonly value: string;
   /** Values of the same kind that are false of the subject. */
   readonly wrong: readonly string[];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 const color = (thing: string, plural: boolean, generic: string, value: string, wrong: string[], places: PlaceId[]): ThingFact =>

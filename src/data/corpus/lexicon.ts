@@ -10,7 +10,7 @@
  */
 
 /** Freezes a value and everything reachable from it (the lexicon is shared, read-only data). */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
