@@ -30,3 +30,6 @@ export { unembedWeight, finalNormScale, applyFinalNorm } from './final-norm.js';
 
 // Layer/width sweeps (`storygrad sweep`).
 export * as sweep from './sweep/index.js';
+
+// Probe suites (src/interp/probes/): factual and context-tracking items and their scoring.
+export * from './probes/index.js';

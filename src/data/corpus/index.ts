@@ -1,7 +1,8 @@
 /**
  * The embedded default corpus: seeded, procedural children's stories (TinyStories-like) from a
  * bounded world, so tests and demos train without a download. `generateStory(seed)` is the same
- * text on every platform; the lexicon is exported read-only for probes built from the same world.
+ * text on every platform; the lexicon and the world facts (facts.ts) are exported read-only for
+ * probes built from the same world.
  */
 export { generateStory, generateStoryWithFacts, generateStories, storyStream } from './story.js';
 export type { Story, StoryFacts, StoryOptions, GenerateStoriesOptions } from './story.js';
@@ -18,5 +19,7 @@ export {
   CHARACTER_ADJECTIVES, NUMBER_WORDS,
 } from './lexicon.js';
 export type { Adult, Kind, KindId, Place, Pronoun, Snack, Toy } from './lexicon.js';
+export { THING_FACTS, ANIMAL_FACTS, WORLD_FACTS, thingFact, animalFacts } from './facts.js';
+export type { FactKind, Sense, ThingFact, AnimalFacts, WorldFact } from './facts.js';
 export { PRONOUNS, article, withArticle, possessive, plural, capitalize, joinList } from './grammar.js';
 export type { PronounForms } from './grammar.js';

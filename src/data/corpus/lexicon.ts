@@ -10,7 +10,7 @@
  */
 
 /** Freezes a value and everything reachable from it (the lexicon is shared, read-only data). */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
@@ -49,7 +49,7 @@ const kinds: Kind[] = [
   { id: 'kid', noun: 'kid', plural: 'kids', person: true, pronouns: ['they'], home: 'in a small house at the end of the street', move: ['run', 'ran'], sound: null },
   { id: 'dog', noun: 'dog', plural: 'dogs', person: false, pronouns: ['she', 'he'], home: 'in a house with a big yard', move: ['run', 'ran'], sound: 'barked' },
   { id: 'cat', noun: 'cat', plural: 'cats', person: false, pronouns: ['she', 'he'], home: 'in a warm house with a soft bed', move: ['run', 'ran'], sound: 'meowed' },
-  { id: 'bird', noun: 'bird', plural: 'birds', person: false, pronouns: ['she', 'he'], home: 'in a nest at the top of a tall tree', move: ['fly', 'flew'], sound: 'sang' },
+  { id: 'bird', noun: 'bird', plural: 'birds', person: false, pronouns: ['she', 'he'], home: 'in a nest at the top of a tall tree', move: ['fly', 'flew'], sound: 'chirped' },
   { id: 'bear', noun: 'bear', plural: 'bears', person: false, pronouns: ['she', 'he'], home: 'in a big cave in the woods', move: ['walk', 'walked'], sound: 'growled' },
   { id: 'rabbit', noun: 'rabbit', plural: 'rabbits', person: false, pronouns: ['she', 'he'], home: 'in a hole under an old tree', move: ['hop', 'hopped'], sound: null },
   { id: 'duck', noun: 'duck', plural: 'ducks', person: false, pronouns: ['she', 'he'], home: 'by a quiet pond', move: ['waddle', 'waddled'], sound: 'quacked' },

@@ -6,6 +6,7 @@
 import type { Char } from './cast.js';
 import type { StoryContext, ToyPick } from './context.js';
 import { speechThenTag, tagThenSpeech, withArticle } from './grammar.js';
+import { animalCharFact, placeFacts } from './world.js';
 
 /** Sentences of one paragraph. */
 export type Paragraph = string[];
@@ -29,7 +30,10 @@ export function activity(c: StoryContext): readonly [string, string] {
   return c.r.pick(c.place.activities);
 }
 
-/** The opening: one sentence naming the hero, then one or two about where and how they live. */
+/**
+ * The opening: one sentence naming the hero, then one or two about where and how they live, then
+ * world facts: (mostly) one about an animal hero's sound or food, and two about the story's place.
+ */
 export function opening(c: StoryContext): Paragraph {
   const A = c.hero, r = c.r, home = A.kind!.home;
   const where = A.person ? 'in a little town' : r.pick(['in a big forest', 'in a green valley']);
@@ -49,13 +53,17 @@ export function opening(c: StoryContext): Paragraph {
     () => `${A.poss} favorite place was ${c.place.name}, where ${A.he} liked to ${act}.`,
     () => `${A.he} liked to laugh and play all day.`,
   ));
+  const own = r.chance(0.7) ? animalCharFact(c, A) : null;
+  if (own) out.push(own);
+  out.push(...placeFacts(c, 2));
   return out;
 }
 
-/** A sentence about the day or what can be seen there (the place's sights), or nothing. */
+/** A sentence about the day, what can be seen there (the place's sights) or a fact of the place, or nothing. */
 export function scenery(c: StoryContext, who: Char = c.hero): string[] {
   const r = c.r, P = c.place;
-  if (r.chance(0.35)) return [];
+  if (r.chance(0.3)) return [];
+  if (r.chance(0.5)) return placeFacts(c, 1);
   const [s1, s2] = r.sample(P.sights, 2);
   return [r.pick([
     'The sun was shining, and the birds were singing.',
@@ -65,6 +73,21 @@ export function scenery(c: StoryContext, who: Char = c.hero): string[] {
     `${who.he} could see ${s1} and ${s2}.`,
     `${P.at}, ${who.he} saw ${s1}.`,
   ])];
+}
+
+/**
+ * Two characters, each with a toy of their own: "Lily had a red ball, and Max had a blue kite.",
+ * then who played with what ("Lily kicked her ball, and Max flew his kite.").
+ */
+export function ownToys(c: StoryContext, a: Char, b: Char): string[] {
+  const ta = c.newToy(), tb = c.newToy();
+  return [
+    `${a.name} had ${withArticle(ta.np)}, and ${b.name} had ${withArticle(tb.np)}.`,
+    c.r.oneOf(
+      () => `${a.name} ${play(c, ta, `${a.his} ${ta.toy.noun}`, true)}, and ${b.name} ${play(c, tb, `${b.his} ${tb.toy.noun}`, true)}.`,
+      () => `First they played with ${b.poss} ${tb.toy.noun}, and then they played with ${a.poss} ${ta.toy.noun}.`,
+    ),
+  ];
 }
 
 /** Introduces the hero's toy (the one the plot will use). */

@@ -2,6 +2,7 @@
 import type { StoryContext } from '../context.js';
 import { feels, helperIntro, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
+import { statedFact } from '../world.js';
 
 type Telling = (c: StoryContext) => Paragraph[];
 
@@ -19,6 +20,7 @@ const dark: Telling = (c) => {
         `${A.he} pulled the blanket over ${A.his} head and did not sleep.`,
         `Every little sound made ${A.him} jump.`,
       ]),
+      statedFact(c, 'night', 'property'),
       say(c, A, r.pick([`${M.title}, please leave the light on. I am scared!`, `${M.title}, I do not like the dark.`, `${M.title}, can you stay with me? It is too dark.`])),
     ],
     [
@@ -38,6 +40,7 @@ const dark: Telling = (c) => {
       r.pick([`${A.name} looked around the room again.`, `${A.name} looked at the room with new eyes.`]),
       say(c, A, r.pick([`The dark is not so scary after all.`, `I think I can be brave.`, `It is just my room.`])),
       r.pick([`${M.Ref} gave ${A.name} a kiss and said good night.`, `${M.Ref} tucked ${A.name} in and said good night.`]),
+      ...(r.chance(0.5) ? [statedFact(c, 'pillows', 'property')] : []),
       r.oneOf(
         () => `${A.name} closed ${A.his} eyes and slept all night.`,
         () => `Soon ${A.name} was fast asleep, and ${A.he} had happy dreams.`,

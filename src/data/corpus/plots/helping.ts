@@ -1,6 +1,6 @@
 /** Helping a friend: a friend has a problem (a stuck kite, a hurt knee, lost the way...) and the hero helps. */
 import type { StoryContext } from '../context.js';
-import { feels, friendName, oneDay, opening, say, sayAfter, type Paragraph } from '../scenes.js';
+import { feels, friendName, oneDay, opening, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 type Telling = (c: StoryContext) => Paragraph[];
@@ -43,6 +43,7 @@ const hurtKnee: Telling = (c) => {
   return [
     [
       `${oneDay(c)}, ${A.name} and ${A.his} friend ${friendName(B)} were running ${P.at}.`,
+      ...scenery(c),
       r.pick([`They were very fast, and they were laughing.`, `They were playing tag, and ${A.name} was it.`]),
       r.pick([`Then ${B.name} tripped on a rock and fell down.`, `Then ${B.name} slipped and fell on ${B.his} knee.`]),
       say(c, B, r.pick([`Ouch! My knee!`, `Ow! It hurts!`]), 'cried'),
@@ -102,6 +103,7 @@ const highApples: Telling = (c) => {
   return [
     [
       `${oneDay(c)}, ${A.name} and ${A.his} friend ${friendName(B)} were playing ${P.at}.`,
+      ...scenery(c),
       r.pick([`There was an apple tree, and it had big red apples.`, `They stopped under an old apple tree full of red apples.`]),
       say(c, B, r.pick([`I am so hungry. I want an apple, but they are too high.`, `Look at those apples! I wish I could reach them.`])),
       `${B.name} jumped and jumped, but ${B.he} could not reach them.`,

@@ -1,6 +1,6 @@
 /** Lost toy: the hero loses the toy introduced at the start, searches with a helper and finds it. */
 import { COLORS, HOME_SPOTS } from '../lexicon.js';
-import { feels, friendName, happyEnd, introduceToy, oneDay, opening, play, say, sayAfter, type Paragraph } from '../scenes.js';
+import { feels, friendName, happyEnd, introduceToy, oneDay, opening, play, say, sayAfter, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 export const lostToy: Plot = {
@@ -25,6 +25,7 @@ export const lostToy: Plot = {
         () => `${oneDay(c)}, ${A.name} took ${A.his} ${t.np} to ${P.name}.`,
         () => `${oneDay(c)}, ${A.name} went to ${P.name} with ${A.his} ${t.np}.`,
       ));
+      loss.push(...scenery(c));
       loss.push(r.oneOf(
         () => `${A.he} played with it for a long time.`,
         () => `${A.he} had so much fun ${P.at}.`,

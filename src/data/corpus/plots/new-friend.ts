@@ -1,5 +1,5 @@
 /** A new friend: the hero feels lonely, meets a shy newcomer, says hello, and they become friends. */
-import { activity, oneDay, opening, say, type Paragraph } from '../scenes.js';
+import { activity, oneDay, opening, ownToys, say, scenery, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
 
 export const newFriend: Plot = {
@@ -15,6 +15,7 @@ export const newFriend: Plot = {
     ));
     const meet: Paragraph = [
       r.pick([`${oneDay(c)}, ${A.name} went to ${P.name}.`, `${oneDay(c)}, ${A.name} went to play ${P.at}.`, `${oneDay(c)}, ${A.name} took a walk to ${P.name}.`]),
+      ...scenery(c),
       r.pick([`There ${A.he} saw ${B.intro}.`, `There was someone new there: ${B.intro}.`]),
       r.oneOf(
         () => `${B.name} was sitting all alone and looking at the ground.`,
@@ -31,6 +32,7 @@ export const newFriend: Plot = {
     ];
     const play: Paragraph = [
       r.pick([`${A.name} and ${B.name} ${acted} together.`, `Together, ${A.name} and ${B.name} ${acted}.`, `First they ${acted}, and then they played ${acted === 'played tag' ? 'hide and seek' : 'tag'}.`]),
+      ...(r.chance(0.6) ? (r.chance(0.5) ? ownToys(c, A, B) : ownToys(c, B, A)) : []),
       r.oneOf(
         () => `They laughed and ran and played until the sun went down.`,
         () => `${B.name} was not shy anymore. ${B.he} laughed and talked a lot.`,

@@ -3,6 +3,7 @@ import { withArticle } from '../grammar.js';
 import { NUMBER_WORDS, SNACKS } from '../lexicon.js';
 import { feels, friendName, introduceToy, oneDay, opening, play, say, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
+import { statedFact } from '../world.js';
 
 export const sharing: Plot = {
   id: 'sharing',
@@ -60,6 +61,7 @@ export const sharing: Plot = {
     } else {
       const s = r.pick(SNACKS), n = r.pick(NUMBER_WORDS), giver = c.parent();
       ask.push(`${oneDay(c)}, ${giver.ref} gave ${A.name} ${n} ${s.many}.`);
+      if (s.many === 'bananas' || s.many === 'strawberries') ask.push(statedFact(c, s.many, 'color'));
       ask.push(r.oneOf(
         () => `${A.name} took them to ${P.name}.`,
         () => `${A.name} sat down ${P.at} to eat them.`,

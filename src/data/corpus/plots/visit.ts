@@ -2,6 +2,7 @@
 import { possessive } from '../grammar.js';
 import { oneDay, opening, say, sayAfter, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
+import { statedFact } from '../world.js';
 
 export const visit: Plot = {
   id: 'visit',
@@ -40,6 +41,11 @@ export const visit: Plot = {
       : [
           r.pick([`${G.Ref} had baked cookies, and the whole house smelled sweet.`, `${G.Ref} had made a big pot of soup for lunch.`]),
           r.pick([`They ate with warm milk at the big table.`, `They sat at the big table and ate until they were full.`]),
+          ...r.oneOf(
+            () => [`${G.Ref} lit a fire in the fireplace.`, statedFact(c, 'fire', 'property')],
+            () => [`${G.Ref} gave ${A.name} some bread with honey.`, statedFact(c, 'honey', 'property')],
+            () => [`${G.Ref} made lemonade with lemons and sugar.`, statedFact(c, 'lemons', 'property')],
+          ),
           r.pick([`After that, ${G.ref} told ${A.name} a story about when ${G.he} was little.`, `After that, ${G.ref} showed ${A.name} old pictures from long ago.`]),
           say(c, A, r.pick([`Tell me another one, ${G.title}!`, `Did you really do that, ${G.title}?`, `You were so little, ${G.title}!`])),
           r.pick([`Then they walked in the woods and looked at the birds.`, `Then they worked in the garden and picked red tomatoes.`]),

@@ -2,6 +2,7 @@
 import type { StoryContext } from '../context.js';
 import { activity, feels, friendName, happyEnd, oneDay, opening, say, sayAfter, type Paragraph } from '../scenes.js';
 import type { Plot } from './plot.js';
+import { statedFact } from '../world.js';
 
 type Telling = (c: StoryContext) => Paragraph[];
 
@@ -93,6 +94,7 @@ const snow: Telling = (c) => {
     [
       `${oneDay(c, true)}, ${A.name} woke up and looked out of the window.`,
       r.pick([`Everything was white! Snow was on the trees, on the houses and on the ground.`, `The whole world was white and soft with snow.`, `Snow was falling, and the ground was white.`]),
+      r.oneOf(() => statedFact(c, 'snow', 'color'), () => statedFact(c, 'snow', 'property'), () => statedFact(c, 'ice', 'property')),
       say(c, A, r.pick([`It snowed! Hooray!`, `Look at all the snow!`]), 'shouted'),
       r.pick([`${A.name} put on a warm coat and ${A.his} ${t.np}, and ${A.he} ran outside.`, `${A.name} got dressed fast, put on ${A.his} ${t.np} and ran out the door.`]),
     ],
@@ -121,6 +123,7 @@ const heat: Telling = (c) => {
     [
       r.pick([`${oneDay(c)}, it was very, very hot.`, `It was a very hot summer day.`]),
       r.pick([`The sun was big and bright, and there was no wind at all.`, `Even the birds were too hot to sing.`]),
+      statedFact(c, 'sun', 'property'),
       `${A.name} and ${A.his} friend ${friendName(B)} sat ${P.at}. They were too hot to play.`,
       say(c, B, r.pick([`I am so hot. What can we do?`, `It is too hot to run. I am tired.`])),
     ],
