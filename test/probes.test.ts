@@ -344,3 +344,23 @@ describe('storygrad probe', () => {
     }
   }, 60_000);
 });
+
+describe('sweep probe evaluators', () => {
+  it('score the items that fit the context, the same as scoreProbeSuite on them', async () => {
+    const be = backends[0]!.backend;
+    const suite = trackingSuite({ seed: 4, n: 12 });
+    const enc = probeEncoder(corpusBpe);
+    const lengths = suite.items.map((it) => Math.max(...encodeProbeItem(it, enc).sequences.map((s) => s.length)) - 1);
+    const nCtx = [...lengths].sort((a, b) => a - b)[6]!; // about half the items fit
+    const fits = suite.items.filter((_, i) => lengths[i]! <= nCtx);
+    expect(fits.length).toBeGreaterThan(0);
+    expect(fits.length).toBeLessThan(suite.items.length);
+    const model = sg.withBackend(be, () => new sg.models.GPT({ arch: 'gpt2', vocabSize: corpusBpe.vocabSize, nCtx, dModel: 16, nLayer: 1, nHead: 2, seed: 2 }));
+    const got = await sg.interp.sweep.probeSuiteEvaluator(suite).evaluate(model, corpusBpe);
+    const ref = await scoreProbeSuite(model, corpusBpe, { ...suite, items: fits });
+    expect(got).toEqual({ accuracy: ref.accuracy, meanMargin: ref.meanMargin, items: fits.length });
+    const tiny = sg.withBackend(be, () => new sg.models.GPT({ arch: 'gpt2', vocabSize: corpusBpe.vocabSize, nCtx: 4, dModel: 8, nLayer: 1, nHead: 2 }));
+    expect(await sg.interp.sweep.probeSuiteEvaluator(suite).evaluate(tiny, corpusBpe)).toEqual({ items: 0 });
+    expect(sg.interp.sweep.probeEvaluators().map((e) => e.name)).toEqual(['probe.factual', 'probe.tracking']);
+  });
+});

@@ -4,6 +4,7 @@
  * against the layer count. Add an evaluator here to have the CLI measure it.
  */
 import { validationLossEvaluator, type SweepEvaluator } from './evaluators.js';
+import { probeEvaluators } from './probe-evaluators.js';
 
 /** What the default evaluators may use: the sweep's validation tokens and batch geometry. */
 export interface EvaluatorContext {
@@ -14,9 +15,10 @@ export interface EvaluatorContext {
   maxValTokens: number;
 }
 
-/** The CLI's evaluators: the validation loss. */
+/** The CLI's evaluators: the validation loss, then the factual and context-tracking probe suites. */
 export function defaultEvaluators(ctx: EvaluatorContext): SweepEvaluator[] {
   return [
     validationLossEvaluator({ tokens: ctx.valTokens, seqLen: ctx.seqLen, batchSize: ctx.batchSize, maxTokens: ctx.maxValTokens }),
+    ...probeEvaluators(),
   ];
 }

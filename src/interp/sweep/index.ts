@@ -16,6 +16,7 @@ export type { MatchOptions, MatchedShape } from './match-params.js';
 export { validationLossEvaluator, runEvaluators } from './evaluators.js';
 export type { SweepEvaluator, ValidationLossOptions } from './evaluators.js';
 export { defaultEvaluators } from './default-evaluators.js';
+export { probeSuiteEvaluator, probeEvaluators } from './probe-evaluators.js';
 export type { EvaluatorContext } from './default-evaluators.js';
 export { prepareSweepData, VAL_FRACTION } from './data.js';
 export type { SweepData } from './data.js';
