@@ -20,6 +20,7 @@
  * in one forward pass without gradients; one number per sequence is read back.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { withBackend } from '../../runtime.js';
 import { tidy } from '../../memory/scope.js';
 import { tensor } from '../../ops/creation.js';
 import { crossEntropy } from '../../ops/nn.js';
@@ -37,6 +38,8 @@ export interface ProbeModel {
   /** Training mode, switched off while scoring and restored after (a Module's). */
   training?: boolean;
   train?(mode?: boolean): unknown;
+  /** The parameters (a Module's); the first one's backend runs the scoring. */
+  parameters?(): Tensor[];
 }
 
 /** Options of {@link scoreProbeSuite} and {@link scoreProbeItems}. */
@@ -126,6 +129,7 @@ export async function scoreProbeItems(model: ProbeModel, tokenizer: Tokenizer, i
   });
   rows.sort((a, b) => b.ids.length - a.ids.length);
   const logProbs = encoded.map((e) => new Array<number>(e.sequences.length).fill(0));
+  const backend = model.parameters?.()[0]?.backend;
   const wasTraining = model.training;
   if (model.train && wasTraining !== undefined) model.train(false);
   try {
@@ -139,11 +143,13 @@ export async function scoreProbeItems(model: ProbeModel, tokenizer: Tokenizer, i
         for (let j = 0; j < L - 1; j++) inputs[b * T + j] = row.ids[j]!;
         for (let j = row.start - 1; j < L - 1; j++) targets[b * T + j] = row.ids[j + 1]!;
       });
-      const nllSum = noGrad(() => tidy(() => {
+      const score = () => noGrad(() => tidy(() => {
         const logits = model.forward(tensor(inputs, { shape: [B, T] })); // [B, T, V]
         const nll = crossEntropy(logits.reshape([B * T, V]), tensor(targets, { shape: [B * T] }), { reduction: 'none' }); // [B*T]
         return sum(nll.reshape([B, T]), 1); // [B]
       }));
+      // Token tensors go to the model's backend (which need not be the current one).
+      const nllSum = backend ? withBackend(backend, score) : score();
       let values: ArrayLike<number>;
       try {
         values = await nllSum.data();

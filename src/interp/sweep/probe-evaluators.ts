@@ -16,7 +16,7 @@ import { encodeProbeItem, probeEncoder, scoreProbeSuite } from '../probes/score.
 export function probeSuiteEvaluator(suite: ProbeSuite): SweepEvaluator {
   return {
     name: `probe.${suite.name}`,
-    async evaluate(model, tokenizer) {
+    async evaluate(model, tokenizer): Promise<Record<string, number>> {
       const enc = probeEncoder(tokenizer);
       const nCtx = model.config.nCtx;
       const items = suite.items.filter((it) => Math.max(...encodeProbeItem(it, enc).sequences.map((s) => s.length)) - 1 <= nCtx);
