@@ -26,6 +26,11 @@ export interface SweepReport {
 }
 
 /** Metric names in table order: `val.*` first, then the rest alphabetically. */
+/** A metric in the table: integers (counts) as such, other values to 4 decimals. */
+function metricCell(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
 export function orderMetricNames(names: Iterable<string>): string[] {
   const all = [...new Set(names)];
   const rank = (n: string) => (n.startsWith('val.') ? 0 : 1);
@@ -95,7 +100,7 @@ export function reportMarkdown(rows: readonly ReportRow[], manifest: SweepManife
         r.id, r.model.nLayer, r.model.dModel, r.model.nHead, int(r.params.total), int(r.params.nonEmbedding),
         ...(matched ? [target !== undefined ? int(target) : dash, target !== undefined ? pct((achieved - target) / target) : dash] : []),
         int(r.train.steps), int(r.train.tokens), sci(r.train.flops), r.train.seconds.toFixed(1), r.train.finalLoss.toFixed(4),
-        ...metricNames.map((m) => (r.metrics[m] !== undefined ? r.metrics[m]!.toFixed(4) : dash)),
+        ...metricNames.map((m) => (r.metrics[m] !== undefined ? metricCell(r.metrics[m]!) : dash)),
         'done',
       ].join(' | ')} |`);
     } else {
