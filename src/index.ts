@@ -57,6 +57,9 @@ export * as tokenizers from './tokenizers/index.js';
 export * as io from './io/index.js';
 export * as train from './train/index.js';
 export * as data from './data/index.js';
+export * as interp from './interp/index.js';
+export { onGrad } from './autograd/on-grad.js';
+export type { GradHook } from './autograd/on-grad.js';
 /** Matmul variant selection of the WebGPU backend (benchmarks and tests force variants with it). */
 export { forceMatmulPlan, planMatmul, isSoftwareAdapter } from './backend/webgpu/matmul.js';
 export type { MatmulPlan, MatmulKernel, AdapterProfile } from './backend/webgpu/matmul.js';

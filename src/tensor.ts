@@ -15,6 +15,7 @@ import * as mm from './ops/matmul.js';
 import * as nnops from './ops/nn.js';
 import * as idx from './ops/indexing.js';
 import { runBackward } from './autograd/backward.js';
+import { onGrad, type GradHook } from './autograd/on-grad.js';
 
 /** Nested arrays of numbers, as returned by `toArray()`. */
 export type NestedArray = number | NestedArray[];
@@ -140,6 +141,14 @@ export class Tensor {
   /** A new leaf sharing the data, outside the gradient graph. */
   detach(): Tensor {
     return this.shareAs(this.shape);
+  }
+
+  /**
+   * This tensor, with `fn` called on its gradient during `backward()` (return a replacement of
+   * the same shape, or nothing); see `sg.onGrad`.
+   */
+  onGrad(fn: GradHook): Tensor {
+    return onGrad(this, fn);
   }
 
   /** Marks this leaf as requiring gradients; returns this. */

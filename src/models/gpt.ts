@@ -12,7 +12,12 @@ import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
 import { layerNorm, linear, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
 import { expand, permute, reshape, slice, unsqueeze } from '../ops/movement.js';
-import { scaledDotProductAttention } from '../nn/attention.js';
+import { scaledDotProductAttention, type AttentionHooks } from '../nn/attention.js';
+import { HookPoint, type BackwardHook, type ForwardHook, type RemoveHook } from '../nn/hook-point.js';
+import {
+  addHooks, runWithCache, runWithHooks, type ActivationCache, type HookFilter, type RunWithCacheOptions,
+  type RunWithHooksOptions, type TokensLike,
+} from '../interp/hooks.js';
 import { requireDtype } from '../ops/common.js';
 import { fmt } from '../shape.js';
 import { applyRope, ropeTables } from './rope.js';
@@ -36,13 +41,16 @@ const normal = (shape: number[], std: number, seed: number) => randn(shape, { se
 export class Norm extends Module {
   w: Tensor;
   b: Tensor | null;
+  /** The normalized (and scaled, shifted) output [B, T, d]. */
+  hook_normalized = new HookPoint();
   constructor(readonly dim: number, readonly kind: 'layer' | 'rms', readonly eps: number) {
     super();
     this.w = param(ones([dim]));
     this.b = kind === 'layer' ? param(zeros([dim])) : null;
   }
   forward(x: Tensor): Tensor {
-    return this.kind === 'layer' ? layerNorm(x, this.w, this.b, this.eps) : rmsNorm(x, this.w, this.eps);
+    const y = this.kind === 'layer' ? layerNorm(x, this.w, this.b, this.eps) : rmsNorm(x, this.w, this.eps);
+    return this.hook_normalized.forward(y);
   }
 }
 
@@ -50,6 +58,22 @@ export class Norm extends Module {
 export class Attention extends Module {
   W_Q: Tensor; W_K: Tensor; W_V: Tensor; W_O: Tensor;
   b_Q: Tensor | null; b_K: Tensor | null; b_V: Tensor | null; b_O: Tensor | null;
+  /** Queries [B, T, nHead, dHead], before RoPE. */
+  hook_q = new HookPoint();
+  /** Keys [B, T, nKvHead, dHead], before RoPE. */
+  hook_k = new HookPoint();
+  /** Values [B, T, nKvHead, dHead]. */
+  hook_v = new HookPoint();
+  /** llama: queries after RoPE [B, T, nHead, dHead]. */
+  hook_rot_q = new HookPoint();
+  /** llama: keys after RoPE [B, T, nKvHead, dHead]. */
+  hook_rot_k = new HookPoint();
+  /** Scaled scores [B, nHead, Tq, Tk], masked entries -Infinity (hooking it materializes attention). */
+  hook_attn_scores = new HookPoint();
+  /** Attention weights [B, nHead, Tq, Tk] (hooking it materializes attention). */
+  hook_pattern = new HookPoint();
+  /** Per-head outputs before W_O [B, T, nHead, dHead]. */
+  hook_z = new HookPoint();
 
   constructor(readonly cfg: ResolvedGPTConfig, seed: number) {
     super();
@@ -73,13 +97,14 @@ export class Attention extends Module {
   forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
     const [B, T] = x.shape as [number, number, number];
     const { nHead, nKvHead, dHead } = this.cfg;
-    const heads = (t: Tensor, h: number) => permute(reshape(t, [B, T, h, dHead]), [0, 2, 1, 3]); // [B, h, T, dHead]
-    let q = heads(linear(x, this.W_Q, this.b_Q), nHead);
-    let k = heads(linear(x, this.W_K, this.b_K), nKvHead);
-    let v = heads(linear(x, this.W_V, this.b_V), nKvHead);
+    // [B, T, d] -> hooked [B, T, h, dHead] -> [B, h, T, dHead]
+    const heads = (t: Tensor, h: number, hook: HookPoint) => permute(hook.forward(reshape(t, [B, T, h, dHead])), [0, 2, 1, 3]);
+    let q = heads(linear(x, this.W_Q, this.b_Q), nHead, this.hook_q);
+    let k = heads(linear(x, this.W_K, this.b_K), nKvHead, this.hook_k);
+    let v = heads(linear(x, this.W_V, this.b_V), nKvHead, this.hook_v);
     if (rope) {
-      q = applyRope(q, rope[0], rope[1]);
-      k = applyRope(k, rope[0], rope[1]);
+      q = this.hook_rot_q.forwardPermuted(applyRope(q, rope[0], rope[1]), [0, 2, 1, 3]);
+      k = this.hook_rot_k.forwardPermuted(applyRope(k, rope[0], rope[1]), [0, 2, 1, 3]);
     }
     if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, nKvHead, Tk, dHead]
     if (nKvHead !== nHead) {
@@ -89,9 +114,16 @@ export class Attention extends Module {
       k = share(k);
       v = share(v);
     }
-    const z = scaledDotProductAttention(q, k, v, { causal: true }); // [B, nHead, T, dHead]
-    const merged = reshape(permute(z, [0, 2, 1, 3]), [B, T, nHead * dHead]);
+    const z = scaledDotProductAttention(q, k, v, { causal: true, hooks: this.attentionHooks() }); // [B, nHead, T, dHead]
+    const merged = reshape(this.hook_z.forward(permute(z, [0, 2, 1, 3])), [B, T, nHead * dHead]);
     return linear(merged, this.W_O, this.b_O);
+  }
+
+  /** Hooks on the scores / pattern, when attached (they switch attention to the materialized path). */
+  private attentionHooks(): AttentionHooks | undefined {
+    const s = this.hook_attn_scores, p = this.hook_pattern;
+    if (!s.active && !p.active) return undefined;
+    return { scores: (t) => s.forward(t), pattern: (t) => p.forward(t) };
   }
 }
 
@@ -100,6 +132,12 @@ export class MLP extends Module {
   W_in: Tensor; b_in: Tensor | null;
   W_gate: Tensor | null;
   W_out: Tensor; b_out: Tensor | null;
+  /** Pre-activation [B, T, dMlp] (gpt2: W_in x + b_in; llama: the gate W_gate x). */
+  hook_pre = new HookPoint();
+  /** llama: the linear branch W_in x [B, T, dMlp]. */
+  hook_pre_linear = new HookPoint();
+  /** Post-activation [B, T, dMlp] (gpt2: gelu(pre); llama: silu(gate) * linear), the input of W_out. */
+  hook_post = new HookPoint();
 
   constructor(readonly cfg: ResolvedGPTConfig, seed: number) {
     super();
@@ -113,16 +151,29 @@ export class MLP extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.W_gate) {
-      const gate = linear(x, this.W_gate);
-      return linear(mul(mul(gate, sigmoid(gate)), linear(x, this.W_in)), this.W_out);
+      const gate = this.hook_pre.forward(linear(x, this.W_gate));
+      const lin = this.hook_pre_linear.forward(linear(x, this.W_in));
+      return linear(this.hook_post.forward(mul(mul(gate, sigmoid(gate)), lin)), this.W_out);
     }
-    return linear(gelu(linear(x, this.W_in, this.b_in)), this.W_out, this.b_out);
+    const pre = this.hook_pre.forward(linear(x, this.W_in, this.b_in));
+    return linear(this.hook_post.forward(gelu(pre)), this.W_out, this.b_out);
   }
 }
 
 /** A pre-norm transformer block. */
 export class Block extends Module {
-  ln1: Norm; attn: Attention; ln2: Norm; mlp: MLP;
+  /** The residual stream entering the block [B, T, d]. */
+  hook_resid_pre = new HookPoint();
+  ln1: Norm; attn: Attention;
+  /** The attention output (after W_O) [B, T, d]. */
+  hook_attn_out = new HookPoint();
+  /** The residual stream after attention [B, T, d]. */
+  hook_resid_mid = new HookPoint();
+  ln2: Norm; mlp: MLP;
+  /** The MLP output [B, T, d]. */
+  hook_mlp_out = new HookPoint();
+  /** The residual stream leaving the block [B, T, d]. */
+  hook_resid_post = new HookPoint();
   constructor(cfg: ResolvedGPTConfig, seed: number) {
     super();
     const kind = cfg.arch === 'gpt2' ? 'layer' : 'rms';
@@ -132,8 +183,11 @@ export class Block extends Module {
     this.mlp = new MLP(cfg, seed);
   }
   forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
-    const mid = add(x, this.attn.forward(this.ln1.forward(x), rope, kv));
-    return add(mid, this.mlp.forward(this.ln2.forward(mid)));
+    x = this.hook_resid_pre.forward(x);
+    const attnOut = this.hook_attn_out.forward(this.attn.forward(this.ln1.forward(x), rope, kv));
+    const mid = this.hook_resid_mid.forward(add(x, attnOut));
+    const mlpOut = this.hook_mlp_out.forward(this.mlp.forward(this.ln2.forward(mid)));
+    return this.hook_resid_post.forward(add(mid, mlpOut));
   }
 }
 
@@ -159,10 +213,15 @@ export class Unembed extends Module {
 export class GPT extends Module {
   readonly config: ResolvedGPTConfig;
   embed: Embed;
+  /** Token embeddings [B, T, d]. */
+  hook_embed = new HookPoint();
   pos_embed: PosEmbed | null;
+  /** gpt2: position embeddings [B, T, d] (hooked only when attached). */
+  hook_pos_embed = new HookPoint();
   blocks: Block[];
   ln_final: Norm;
   unembed: Unembed | null;
+  private hookIndex: Map<string, HookPoint> | null = null;
 
   constructor(config: GPTConfig) {
     super();
@@ -192,14 +251,83 @@ export class GPT extends Module {
     if (start + T > this.config.nCtx) {
       throw new Error(`storygrad: GPT.forward: positions ${start}..${start + T - 1} exceed the context of ${this.config.nCtx}` + (cache ? ' (reset the KV cache)' : ''));
     }
-    let x = embedding(this.embed.W_E, tokens); // [B, T, d]
-    if (this.pos_embed) x = add(x, slice(this.pos_embed.W_pos, 0, start, start + T));
+    let x = this.hook_embed.forward(embedding(this.embed.W_E, tokens)); // [B, T, d]
+    if (this.pos_embed) {
+      let pos = slice(this.pos_embed.W_pos, 0, start, start + T); // [T, d]
+      if (this.hook_pos_embed.active) pos = this.hook_pos_embed.forward(expand(unsqueeze(pos, 0), x.shape.slice()));
+      x = add(x, pos);
+    }
     const rope = this.config.arch === 'llama' ? ropeTables(x, T, this.config.dHead, this.config.ropeTheta, start) : null;
     this.blocks.forEach((block, layer) => {
       x = block.forward(x, rope, cache ? { cache, layer } : undefined);
     });
     x = this.ln_final.forward(x);
     return linear(x, this.unembed ? this.unembed.W_U : this.embed.W_E); // [B, T, V]
+  }
+
+  /**
+   * The hook points by TransformerLens name (`hook_embed`, `blocks.0.attn.hook_pattern`, …), in
+   * forward order. gpt2 has `hook_pos_embed`; llama has `attn.hook_rot_q|hook_rot_k` and
+   * `mlp.hook_pre_linear`.
+   */
+  hookPoints(): Map<string, HookPoint> {
+    if (!this.hookIndex) {
+      const index = new Map<string, HookPoint>();
+      const walk = (m: Module, prefix: string, layer: number | null) => {
+        for (const [k, child] of m.namedChildren()) {
+          const name = prefix + k;
+          const l = layer ?? (/^blocks\.(\d+)$/.exec(name) ? Number(name.split('.')[1]) : null);
+          if (child instanceof HookPoint) {
+            if (k === 'hook_pos_embed' && !this.pos_embed) continue;
+            if ((k === 'hook_rot_q' || k === 'hook_rot_k' || k === 'hook_pre_linear') && this.config.arch !== 'llama') continue;
+            child.name = name;
+            child.layer = l;
+            index.set(name, child);
+          } else {
+            walk(child, `${name}.`, l);
+          }
+        }
+      };
+      walk(this, '', null);
+      this.hookIndex = index;
+    }
+    return this.hookIndex;
+  }
+
+  /** Every hook name, in forward order. */
+  hookNames(): string[] {
+    return [...this.hookPoints().keys()];
+  }
+
+  /** Attaches a forward hook to every hook point the filter selects; returns one remover for all. */
+  addHook(filter: HookFilter, fn: ForwardHook): RemoveHook {
+    return addHooks(this.hookPoints(), filter, (hp) => hp.addHook(fn));
+  }
+
+  /** Attaches a backward hook (on activation gradients) to every selected hook point. */
+  addGradHook(filter: HookFilter, fn: BackwardHook): RemoveHook {
+    return addHooks(this.hookPoints(), filter, (hp) => hp.addGradHook(fn));
+  }
+
+  /** Removes every hook from every hook point. */
+  resetHooks(): void {
+    for (const hp of this.hookPoints().values()) hp.resetHooks();
+  }
+
+  /**
+   * Runs the forward pass with hooks attached for this call only (removed when it returns or
+   * throws); a hook may return a replacement activation. Returns the logits [B, T, V].
+   */
+  runWithHooks(tokens: TokensLike, opts: RunWithHooksOptions): Tensor {
+    return runWithHooks(this, tokens, opts);
+  }
+
+  /**
+   * Runs the forward pass and caches the activations the `names` filter selects (all when
+   * omitted), detached and kept out of tidy scopes until `cache.dispose()`.
+   */
+  runWithCache(tokens: TokensLike, opts: RunWithCacheOptions = {}): Promise<{ logits: Tensor; cache: ActivationCache }> {
+    return runWithCache(this, tokens, opts);
   }
 
   /** Streams generated token ids (see GenerateOptions). */

@@ -1,9 +1,9 @@
 /**
  * Scaled dot-product attention. Two paths with the same result:
  *  - fused (`flashAttention`, src/ops/attention.ts): online-softmax kernels that never materialize
- *    the [Tq, Tk] scores; used when there is no additive mask and `materialize` is not set;
+ *    the [Tq, Tk] scores; used when there is no additive mask, no hooks and `materialize` is unset;
  *  - materialized (scores -> softmax -> weighted sum, composed from primitive ops): used with an
- *    additive mask, with `materialize: true` (when hooks need the attention pattern), and for
+ *    additive mask, with `materialize: true` or `hooks` (hooks on the scores / pattern), and for
  *    shapes the fused kernels do not take (broadcast batch dims, head size of v != that of q,
  *    head size > 128).
  * Both accept grouped-query k / v with fewer heads than q.
@@ -33,6 +33,19 @@ export interface AttentionOptions {
    * hooks that need the attention pattern). Default false.
    */
   materialize?: boolean;
+  /**
+   * Callbacks on the materialized path (setting either forces it): `scores` sees the scaled,
+   * masked scores [..., Tq, Tk] (masked entries -Infinity) and `pattern` the softmax weights; each
+   * may return a replacement of the same shape. Models pass their `hook_attn_scores` /
+   * `hook_pattern` hook points here.
+   */
+  hooks?: AttentionHooks;
+}
+
+/** See {@link AttentionOptions.hooks}. */
+export interface AttentionHooks {
+  scores?: (scores: Tensor) => Tensor;
+  pattern?: (pattern: Tensor) => Tensor;
 }
 
 /**
@@ -41,7 +54,7 @@ export interface AttentionOptions {
  * kv head floor(h / (H / Hkv))); rank-2 and broadcast inputs work too (materialized path).
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
-  if (!opts.mask && !opts.materialize && fusable(q, k, v)) {
+  if (!opts.mask && !opts.materialize && !opts.hooks && fusable(q, k, v)) {
     return flashAttention(q, k, v, { causal: !!opts.causal, scale: opts.scale });
   }
   return materializedAttention(q, k, v, opts);
@@ -71,7 +84,10 @@ function materializedAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionO
     });
     scores = where(allowed, scores, -Infinity);
   }
-  return matmul(softmax(scores, -1), v);
+  if (opts.hooks?.scores) scores = opts.hooks.scores(scores);
+  let pattern = softmax(scores, -1); // [..., Tq, Tk]
+  if (opts.hooks?.pattern) pattern = opts.hooks.pattern(pattern);
+  return matmul(pattern, v);
 }
 
 /**

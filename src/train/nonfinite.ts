@@ -4,15 +4,6 @@
  */
 import type { GPT } from '../models/gpt.js';
 import type { Tensor } from '../tensor.js';
-import { noGrad } from '../autograd/grad-mode.js';
-import { tidy } from '../memory/scope.js';
-import { tensor } from '../ops/creation.js';
-import { embedding } from '../ops/indexing.js';
-import { add } from '../ops/elementwise.js';
-import { slice } from '../ops/movement.js';
-import { linear } from '../ops/nn.js';
-import { ropeTables } from '../models/rope.js';
-import { withBackend } from '../runtime.js';
 
 async function firstBad(t: Tensor): Promise<number> {
   const d = await t.data();
@@ -34,37 +25,25 @@ export async function findNonFiniteParameter(model: GPT): Promise<string | null>
   return null;
 }
 
+/** The activations checked, in forward order (attention and MLP outputs locate the sublayer). */
+const CHECKED = /^(hook_embed|hook_pos_embed|blocks\.\d+\.hook_(attn_out|resid_mid|mlp_out|resid_post)|ln_final\.hook_normalized)$/;
+
 /**
- * Runs the forward pass stage by stage on `inputs` [B, T] and names the first activation that
- * holds a non-finite value (embedding, each block's output, the final norm, the logits), or null.
+ * Runs the forward pass on `inputs` [B, T] with the activations cached through the model's hook
+ * points and names the first one that holds a non-finite value (embeddings, each block's
+ * attention / MLP outputs and residual stream, the final norm, the logits), or null.
  */
 export async function findNonFiniteActivation(model: GPT, inputs: Int32Array, B: number, T: number): Promise<string | null> {
-  const backend = model.embed.W_E.backend;
-  const cfg = model.config;
-  const stages: [string, Tensor][] = [];
-  withBackend(backend, () => noGrad(() => tidy(() => {
-    let x = embedding(model.embed.W_E, tensor(inputs, { shape: [B, T] })); // [B, T, d]
-    if (model.pos_embed) x = add(x, slice(model.pos_embed.W_pos, 0, 0, T));
-    stages.push(['hook_embed (token + position embedding)', x]);
-    const rope = cfg.arch === 'llama' ? ropeTables(x, T, cfg.dHead, cfg.ropeTheta) : null;
-    model.blocks.forEach((block, l) => {
-      const mid = add(x, block.attn.forward(block.ln1.forward(x), rope));
-      stages.push([`blocks.${l}.hook_resid_mid (after attention)`, mid]);
-      x = add(mid, block.mlp.forward(block.ln2.forward(mid)));
-      stages.push([`blocks.${l}.hook_resid_post (after MLP)`, x]);
-    });
-    const normed = model.ln_final.forward(x);
-    stages.push(['ln_final.hook_normalized', normed]);
-    stages.push(['logits', linear(normed, model.unembed ? model.unembed.W_U : model.embed.W_E)]);
-    return stages.map(([, t]) => t);
-  })));
+  const rows = Array.from({ length: B }, (_, b) => Array.from(inputs.subarray(b * T, (b + 1) * T)));
+  const { logits, cache } = await model.runWithCache(rows, { names: CHECKED });
   try {
-    for (const [name, t] of stages) {
+    for (const [name, t] of [...cache.entries(), ['logits', logits] as [string, Tensor]]) {
       const i = await firstBad(t);
       if (i >= 0) return `activation ${name} (element ${i})`;
     }
     return null;
   } finally {
-    for (const [, t] of stages) t.dispose();
+    cache.dispose();
+    logits.dispose();
   }
 }
