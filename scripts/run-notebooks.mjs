@@ -41,7 +41,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const jsonPath = opt('json');
-const cellTimeout = Number(opt('cell-timeout', 240));
+const cellTimeout = Number(opt('cell-timeout', 300));
 const outDir = resolve(opt('out', join(ROOT, '.test-results', 'notebooks')));
 const picked = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
 
