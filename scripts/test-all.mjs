@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: builds the package, then runs the three suites and totals them.
-//   1. Node:     vitest (test/**/*.test.ts), WebGPU tests included, on Dawn's adapter
-//   2. Deno:     test/deno/*.test.ts on the built package, Deno's own WebGPU
-//   3. Chromium: test/browser/run.mjs, the browser bundle in headless Chromium with WebGPU
+// `npm test`: builds the package, then runs the four suites and totals them.
+//   1. Node:      vitest (test/**/*.test.ts), WebGPU tests included, on Dawn's adapter
+//   2. Deno:      test/deno/*.test.ts on the built package, Deno's own WebGPU
+//   3. Chromium:  test/browser/run.mjs, the browser bundle in headless Chromium with WebGPU
+//   4. Notebooks: scripts/run-notebooks.mjs, examples/notebooks/*.ipynb executed headless on the
+//                 Deno kernel (jupyter nbconvert --execute); one notebook = one test
 // The LAST line printed is `N passed, N failed` (`, N skipped` added when something was skipped);
-// the exit code is non-zero when anything failed. Deno or Chromium missing counts as skipped with
-// a loud warning on a dev machine, and as a failure under CI (CI=true).
-// Reports land in .test-results/ (vitest.json, deno.xml, chromium.json).
+// the exit code is non-zero when anything failed. Deno, Chromium or Jupyter missing counts as
+// skipped with a loud warning on a dev machine, and as a failure under CI (CI=true).
+// Reports land in .test-results/ (vitest.json, deno.xml, chromium.json, notebooks.json and the
+// executed notebooks in notebooks/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,24 +145,34 @@ banner('Deno (deno test, built package, WebGPU)');
   }
 }
 
-// ---- Chromium -----------------------------------------------------------------------------------
-banner('Chromium (playwright-core, browser bundle, WebGPU)');
-{
-  const out = join(RESULTS, 'chromium.json');
-  const r = run(process.execPath, [join(ROOT, 'test', 'browser', 'run.mjs'), '--json', out]);
+/**
+ * Runs a Node runner script that writes a JSON report (`--json PATH`: passed, failed, skipped, and
+ * `unavailable` with exit code 3 when its runtime is missing) and records it as suite `suite`.
+ */
+function jsonReportSuite(suite, script) {
+  const out = join(RESULTS, `${suite}.json`);
+  const r = run(process.execPath, [join(ROOT, ...script.split('/')), '--json', out]);
   const rep = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
   if (r.code === 3 && rep?.unavailable) {
-    unavailable('chromium', rep.unavailable, r.seconds);
-  } else {
-    let passed = rep?.passed ?? 0, failed = rep?.failed ?? 0, note;
-    if (r.code !== 0 && failed === 0) {
-      failed = 1;
-      note = `browser runner exited with ${r.code ?? r.signal ?? r.error} without a failed test`;
-      console.error(note);
-    }
-    suites.push({ suite: 'chromium', passed, failed, skipped: rep?.skipped ?? 0, seconds: r.seconds, note });
+    unavailable(suite, rep.unavailable, r.seconds);
+    return;
   }
+  let passed = rep?.passed ?? 0, failed = rep?.failed ?? 0, note;
+  if (r.code !== 0 && failed === 0) {
+    failed = 1;
+    note = `${script} exited with ${r.code ?? r.signal ?? r.error} without a failed test`;
+    console.error(note);
+  }
+  suites.push({ suite, passed, failed, skipped: rep?.skipped ?? 0, seconds: r.seconds, note });
 }
+
+// ---- Chromium -----------------------------------------------------------------------------------
+banner('Chromium (playwright-core, browser bundle, WebGPU)');
+jsonReportSuite('chromium', 'test/browser/run.mjs');
+
+// ---- Notebooks ----------------------------------------------------------------------------------
+banner('Notebooks (jupyter nbconvert --execute, Deno kernel, built package)');
+jsonReportSuite('notebooks', 'scripts/run-notebooks.mjs');
 
 // ---- summary ------------------------------------------------------------------------------------
 banner('summary');
