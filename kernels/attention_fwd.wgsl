@@ -19,6 +19,10 @@
 // Configurations (host-chosen): software adapters WG = 8 lanes (one SIMD vector on llvmpipe) with
 // R = 2-4 rows each (every workgroup-memory read is scalarised per lane there, so each key read
 // feeds R rows); real GPUs WG = 64, R = 1.
+// Layout: every operand row is addressed through strides in the uniform (src/backend/
+// attention-args.ts `attentionStrides`): row i of head h in batch b starts at b * bs + h * hs + i * ps
+// (q_* for q, out, dout, dq; kv_* for k, v, dk, dv), so [B, H, T, D] and [B, T, H, D] both work;
+// lse and delta are [B, H, Tq]. The shapes below are those of the default layout, [B, H, T, D].
 // Bindings: 0 uniform Params
 //           1 q: array<ELEM> [B, H, Tq, D] (read)     2 k: array<ELEM> [B, Hkv, Tk, D] (read)
 //           3 v: array<ELEM> [B, Hkv, Tk, D] (read)   4 out: array<ELEM> [B, H, Tq, D] (write)
@@ -32,7 +36,8 @@ struct Params {
   B: u32, H: u32, Hkv: u32, Tq: u32,
   Tk: u32, group: u32, n_bh: u32, causal: u32,
   off: i32, scale_log2: f32, scale: f32, D: u32,
-  D4: u32, _p0: u32, _p1: u32, _p2: u32,
+  D4: u32, q_bs: u32, q_hs: u32, q_ps: u32,
+  kv_bs: u32, kv_hs: u32, kv_ps: u32, _p0: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
@@ -90,8 +95,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let bh = wid.y + wid.z * nwg.y;
   if (bh >= u.n_bh) { return; }  // uniform across the workgroup
-  let kv_base = ((bh / u.H) * u.Hkv + (bh % u.H) / u.group) * u.Tk * u.D;
-  let q_base = bh * u.Tq * u.D;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kv_base = b * u.kv_bs + (h / u.group) * u.kv_hs;
+  let q_base = b * u.q_bs + h * u.q_hs;
   let i0 = wid.x * WG * R;
   let rows = min(WG * R, u.Tq - i0);
   let end_wg = wg_end(i0, rows);
@@ -113,7 +120,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   }
   // q rows -> registers (rows past Tq read row Tq - 1 and are never written).
   for (var r = 0u; r < R; r++) {
-    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.D;
+    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.q_ps;
     for (var d = 0u; d < u.D4; d++) {
       let x = ld_q(base, d) * u.scale_log2;
       for (var e = 0u; e < HD4; e++) { qr[r * HD4 + e] = select(qr[r * HD4 + e], x, e == d); }
@@ -123,7 +130,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var c0 = 0u; c0 < end_wg; c0 += BC) {
     let nk = min(BC, end_wg - c0);
     for (var e = lid.x; e < nk * HD4; e += WG) {
-      let base = kv_base + (c0 + e / HD4) * u.D;
+      let base = kv_base + (c0 + e / HD4) * u.kv_ps;
       ks[e] = ld_k(base, e % HD4);
       vs[e] = ld_v(base, e % HD4);
     }
@@ -173,7 +180,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         inv = 1.0 / l[r];
         row_lse = (m[r] + log2(l[r])) * LN2;
       }
-      let base = q_base + (i0 + w) * u.D;
+      let base = q_base + (i0 + w) * u.q_ps;
       for (var d = 0u; d < u.D4; d++) {
         var x = vec4<f32>(0.0);
         for (var e = 0u; e < HD4; e++) { x = select(x, acc[r * HD4 + e], e == d); }

@@ -78,8 +78,17 @@ export interface CopyArgs<S> {
 }
 
 /**
- * Fused causal / full scaled-dot-product attention (flash-attention style). All tensors are
- * contiguous row-major: q [B, H, Tq, D], k and v [B, Hkv, Tk, D]. Query head h reads kv head
+ * Memory layout of the fused attention operands (all contiguous row-major):
+ * - 'bhtd' (heads first): q, out, dOut, dq [B, H, Tq, D]; k, v, dk, dv [B, Hkv, Tk, D];
+ * - 'bthd' (positions first, what a projection [B, T, H * D] reshapes to without a copy):
+ *   q, out, dOut, dq [B, Tq, H, D]; k, v, dk, dv [B, Tk, Hkv, D].
+ * lse (and the backward's delta) are [B, H, Tq] in both.
+ */
+export type AttentionLayout = 'bhtd' | 'bthd';
+
+/**
+ * Fused causal / full scaled-dot-product attention (flash-attention style). Tensors are contiguous
+ * in `layout` (default 'bhtd': q [B, H, Tq, D], k and v [B, Hkv, Tk, D]). Query head h reads kv head
  * floor(h / (H / Hkv)) (grouped-query attention; H must be a multiple of Hkv). With `causal`,
  * query i sees keys j <= i + (Tk - Tq); a query that sees no key gives a zero output row and
  * lse = -Infinity. Scores are computed in f32 for every storage dtype.
@@ -90,9 +99,11 @@ export interface AttentionArgs<S> {
   B: number; H: number; Hkv: number; Tq: number; Tk: number; D: number;
   scale: number;
   causal: boolean;
+  /** Layout of q, k, v and of every output but lse (default 'bhtd'). */
+  layout?: AttentionLayout;
 }
 
-/** Arguments of the attention backward: the forward's inputs and outputs plus dOut [B, H, Tq, D]. */
+/** Arguments of the attention backward: the forward's inputs and outputs plus dOut (laid out as q). */
 export interface AttentionBackwardArgs<S> extends AttentionArgs<S> {
   out: S;
   /** Log-sum-exp of each query's scaled scores, f32 [B, H, Tq]. */
@@ -139,12 +150,12 @@ export interface Kernels<S> extends FusedKernels<S> {
   /** A storage of n elements all equal to value. */
   fill(n: number, value: number, dtype: DType): S;
   /**
-   * Fused attention forward: out [B, H, Tq, D] = softmax(q kᵀ * scale, causal mask) v and the
+   * Fused attention forward: out (laid out as q) = softmax(q kᵀ * scale, causal mask) v and the
    * row log-sum-exp lse (f32 [B, H, Tq]) the backward recomputes the probabilities from.
    */
   attentionForward(args: AttentionArgs<S>): { out: S; lse: S };
   /**
-   * Fused attention backward: dq [B, H, Tq, D]; dk, dv [B, Hkv, Tk, D] summed over the query
+   * Fused attention backward: dq (laid out as q); dk, dv (laid out as k) summed over the query
    * heads sharing each kv head, in a fixed order (deterministic).
    */
   attentionBackward(args: AttentionBackwardArgs<S>): { dq: S; dk: S; dv: S };

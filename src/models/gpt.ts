@@ -11,7 +11,7 @@ import { ones, randn, zeros } from '../ops/creation.js';
 import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
 import { layerNorm, linear, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
-import { expand, permute, reshape, slice, unsqueeze } from '../ops/movement.js';
+import { reshape, slice } from '../ops/movement.js';
 import { scaledDotProductAttention } from '../nn/attention.js';
 import { requireDtype } from '../ops/common.js';
 import { fmt } from '../shape.js';
@@ -73,7 +73,9 @@ export class Attention extends Module {
   forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
     const [B, T] = x.shape as [number, number, number];
     const { nHead, nKvHead, dHead } = this.cfg;
-    const heads = (t: Tensor, h: number) => permute(reshape(t, [B, T, h, dHead]), [0, 2, 1, 3]); // [B, h, T, dHead]
+    // Positions before heads ('bthd'): the projections reshape without copies, the fused
+    // attention reads them in place and shares kv heads itself (grouped-query attention).
+    const heads = (t: Tensor, h: number) => reshape(t, [B, T, h, dHead]); // [B, T, h, dHead]
     let q = heads(linear(x, this.W_Q, this.b_Q), nHead);
     let k = heads(linear(x, this.W_K, this.b_K), nKvHead);
     let v = heads(linear(x, this.W_V, this.b_V), nKvHead);
@@ -81,17 +83,9 @@ export class Attention extends Module {
       q = applyRope(q, rope[0], rope[1]);
       k = applyRope(k, rope[0], rope[1]);
     }
-    if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, nKvHead, Tk, dHead]
-    if (nKvHead !== nHead) {
-      const g = nHead / nKvHead;
-      const Tk = k.shape[2]!;
-      const share = (t: Tensor) => reshape(expand(unsqueeze(t, 2), [B, nKvHead, g, Tk, dHead]), [B, nHead, Tk, dHead]);
-      k = share(k);
-      v = share(v);
-    }
-    const z = scaledDotProductAttention(q, k, v, { causal: true }); // [B, nHead, T, dHead]
-    const merged = reshape(permute(z, [0, 2, 1, 3]), [B, T, nHead * dHead]);
-    return linear(merged, this.W_O, this.b_O);
+    if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, Tk, nKvHead, dHead]
+    const z = scaledDotProductAttention(q, k, v, { causal: true, layout: 'bthd' }); // [B, T, nHead, dHead]
+    return linear(reshape(z, [B, T, nHead * dHead]), this.W_O, this.b_O);
   }
 }
 

@@ -14,7 +14,7 @@
  * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
-import { checkAttentionArgs } from '../attention-args.js';
+import { attentionStrides, checkAttentionArgs } from '../attention-args.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
@@ -102,10 +102,12 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
   }
 
   function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+    const st = attentionStrides(a);
     return [
       a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
       a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
-      hd4(a.D), 0, 0, 0,
+      hd4(a.D), st.q.batch, st.q.head, st.q.pos,
+      st.kv.batch, st.kv.head, st.kv.pos, 0,
     ];
   }
 
