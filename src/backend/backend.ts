@@ -69,6 +69,35 @@ export interface MatmulArgs<S> {
   aBatchStride: number; bBatchStride: number;
 }
 
+/**
+ * A matmul with an elementwise tail applied to each output as it is stored (one pass over memory:
+ * a linear layer's bias, its GELU, or a GELU's backward), and optionally the row sums of op(a).
+ * With none of the options it equals `matmul`.
+ */
+export interface MatmulFusedArgs<S> extends MatmulArgs<S> {
+  /** [N], added to every output row. */
+  bias?: S | null;
+  /** 'gelu': out = gelu(product + bias) and `pre` returns product + bias (the GELU's input). */
+  activation?: 'gelu' | null;
+  /**
+   * [batch, M, N]: out = product * gelu'(geluGradOf), the backward of a GELU whose input was
+   * geluGradOf when the product is the gradient of its output. Not combined with bias / activation.
+   */
+  geluGradOf?: S | null;
+  /** Also return rowSums[m] = sum over k of op(a)[m, k] (batch must be 1): a bias gradient dYᵀ·1. */
+  rowSums?: boolean;
+}
+
+/** Results of `matmulFused`. */
+export interface MatmulFused<S> {
+  /** [batch, M, N] */
+  out: S;
+  /** [batch, M, N], the GELU's input, with activation 'gelu' (else null). */
+  pre: S | null;
+  /** [M], with rowSums (else null). */
+  rowSums: S | null;
+}
+
 /** Strided copy: dst[dstOffset + sum(i_d * dstStrides_d)] = src[srcOffset + sum(i_d * srcStrides_d)]. */
 export interface CopyArgs<S> {
   src: S; dst: S; dtype: DType;
@@ -127,6 +156,8 @@ export interface Kernels<S> extends FusedKernels<S> {
   reduce(op: ReduceOp, x: S, outer: number, r: number, inner: number, dtype: DType): S;
   /** Batched matmul, see MatmulArgs; output contiguous [batch, M, N]. */
   matmul(args: MatmulArgs<S>): S;
+  /** Matmul with a fused bias / GELU / GELU-backward tail and optional row sums of op(a). */
+  matmulFused(args: MatmulFusedArgs<S>): MatmulFused<S>;
   /** Strided copy into an existing storage. */
   copy(args: CopyArgs<S>): void;
   /** out[n, :] = table[idx[n], :] for table [rows, rowLen]; ids outside [0, rows) give zeros. */

@@ -8,8 +8,8 @@
 import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { ones, randn, zeros } from '../ops/creation.js';
-import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
-import { layerNorm, linear, rmsNorm } from '../ops/nn.js';
+import { add, mul, sigmoid } from '../ops/elementwise.js';
+import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
 import { reshape, slice } from '../ops/movement.js';
 import { scaledDotProductAttention } from '../nn/attention.js';
@@ -110,7 +110,7 @@ export class MLP extends Module {
       const gate = linear(x, this.W_gate);
       return linear(mul(mul(gate, sigmoid(gate)), linear(x, this.W_in)), this.W_out);
     }
-    return linear(gelu(linear(x, this.W_in, this.b_in)), this.W_out, this.b_out);
+    return geluMlp(x, this.W_in, this.b_in, this.W_out, this.b_out); // linear(gelu(linear(x, W_in, b_in)), W_out, b_out), fused
   }
 }
 
