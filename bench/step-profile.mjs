@@ -14,7 +14,8 @@
  * synced at the end of each step), GPU kernel ms per step (timestamp queries, one timed pass per
  * dispatch: this costs a little itself), and the top kernels by GPU time (--grid: one row per
  * kernel and workgroup grid, which tells the matmul shapes apart). --clip N adds the trainer's
- * on-device gradient clipping to max norm N (`storygrad train` and the demo clip at 1). Absolute times hold
+ * gradient clipping to max norm N (`storygrad train` and the demo clip at 1): clipScaleOnDevice,
+ * its factor applied inside the AdamW update. Absolute times hold
  * only for the adapter named in the output.
  */
 import { performance } from 'node:perf_hooks';
@@ -72,8 +73,9 @@ function step() {
     const logits = model.forward(tokens);
     const l = sg.crossEntropy(logits, targets);
     l.backward();
-    if (clip > 0) sg.optim.clipGradNormOnDevice(params, clip);
-    opt_.step();
+    // As the trainer: the clip factor goes into the fused AdamW update.
+    const c = clip > 0 ? sg.optim.clipScaleOnDevice(params, clip) : null;
+    opt_.step({ gradScale: c?.scale ?? null });
     opt_.zeroGrad();
     return l;
   });

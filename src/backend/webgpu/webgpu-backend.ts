@@ -15,6 +15,7 @@ import { PipelineCache } from './pipelines.js';
 import { BufferPool, type GpuStorage } from './pool.js';
 import { UniformArena } from './uniforms.js';
 import { KernelProfiler, type KernelTiming } from './profiler.js';
+import { gpuWait } from './gpu-wait.js';
 
 export type { GpuStorage } from './pool.js';
 export type { KernelTiming } from './profiler.js';
@@ -126,7 +127,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     enc.copyBufferToBuffer(s.buffer, 0, staging, 0, copyBytes);
     this.device.queue.submit([enc.finish()]);
     try {
-      await this.unlessLost(staging.mapAsync(GPUMapMode.READ));
+      await gpuWait(() => this.unlessLost(staging.mapAsync(GPUMapMode.READ)));
       const range = staging.getMappedRange();
       let out: HostArray;
       if (dtype === 'i32') out = new Int32Array(range.slice(0, bytes));
@@ -156,7 +157,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   async sync(): Promise<void> {
     this.check();
     this.batcher.flush();
-    await this.unlessLost(this.device.queue.onSubmittedWorkDone());
+    await gpuWait(() => this.unlessLost(this.device.queue.onSubmittedWorkDone()));
     this.health.check();
   }
 
