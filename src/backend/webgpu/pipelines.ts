@@ -94,7 +94,8 @@ export class PipelineCache {
         entries: bindings.map(([binding, kind]) => ({
           binding,
           visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+          // Uniform blocks take a dynamic offset (their slot in a chunk, batcher.ts), so a bind group serves every slot.
+          buffer: kind === 'uniform' ? { type: 'uniform', hasDynamicOffset: true } : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
         })),
       });
       const pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
