@@ -10,7 +10,7 @@
  * All three kernels keep each lane's rows in vec4 registers and stage tiles of the other operand
  * (keys for the forward and dq, queries for dk/dv) in workgroup memory, so every element is read
  * from storage once per workgroup. Two configurations: 'software' (llvmpipe and the like: 8
- * lanes = one SIMD vector, 2-4 rows per lane, because there every memory access is scalarised per
+ * lanes = one SIMD vector, 1-8 rows per lane, because there every memory access is scalarised per
  * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
@@ -64,14 +64,9 @@ const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
 /** vec4s per head row. */
 const hd4 = (D: number): number => Math.ceil(D / 4);
 
-/** Keys per staged tile of the dq kernel: k and v tiles of BC x HD4 vec4. */
+/** Keys per staged tile of the forward and dq kernels: k and v tiles of BC x HD4 vec4. */
 function tileKeys(D: number): number {
   return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D)))));
-}
-
-/** Keys per staged tile of the forward kernel: k and v tiles plus the scores of every row. */
-function tileKeysFwd(D: number, s: Shape): number {
-  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 4 * s.wg * s.rows))));
 }
 
 /** Queries per staged tile of the dk/dv kernel: q and dOut tiles plus lse and delta. */
@@ -138,7 +133,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       if (B * H * Tq === 0) return { out: o, lse };
       const c = shapeOf(kind(), 'fwd', D);
       run(
-        spec('attention_fwd', 'main', a, tileKeysFwd(D, c), c, [U, R(1), R(2), R(3), W(4), W(5)]),
+        spec('attention_fwd', 'main', a, tileKeys(D), c, [U, R(1), R(2), R(3), W(4), W(5)]),
         params(a, B * H),
         [qb, kb, vb, bind(o), bind(lse)],
         grid(Tq, B * H, c.wg * c.rows),
