@@ -18,7 +18,7 @@ export type {
   DType, BackendDescription, Backend, HostArray, Kernels, BackendMemory, BinaryArgs, CopyArgs, MatmulArgs,
   RandKind, ReduceOp, UnaryOp, BinaryOp, WhereArgs,
 } from './backend/backend.js';
-export type { AttentionArgs, AttentionBackwardArgs, AttentionLayout } from './backend/backend.js';
+export type { AttentionArgs, AttentionBackwardArgs, AttentionLayout, MatmulFused, MatmulFusedArgs } from './backend/backend.js';
 export { init, describe, backendName, shutdown, withBackend, getBackend } from './runtime.js';
 export type { InitOptions } from './runtime.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';

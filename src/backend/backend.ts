@@ -80,8 +80,8 @@ export interface MatmulFusedArgs<S> extends MatmulArgs<S> {
   /** 'gelu': out = gelu(product + bias) and `pre` returns product + bias (the GELU's input). */
   activation?: 'gelu' | null;
   /**
-   * [batch, M, N]: out = product * gelu'(geluGradOf), the backward of a GELU whose input was
-   * geluGradOf when the product is the gradient of its output. Not combined with bias / activation.
+   * Shape [batch, M, N]. out = product * gelu'(geluGradOf): the backward of a GELU whose input
+   * was geluGradOf when the product is the gradient of its output. Not with bias / activation.
    */
   geluGradOf?: S | null;
   /** Also return rowSums[m] = sum over k of op(a)[m, k] (batch must be 1): a bias gradient dYᵀ·1. */

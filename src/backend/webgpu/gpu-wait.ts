@@ -29,7 +29,8 @@ interface NodeTimers {
 }
 
 const g = globalThis as unknown as Partial<NodeTimers> & { process?: { versions?: { node?: string } } };
-const isNode = typeof g.setImmediate === 'function' && typeof g.process?.versions?.node === 'string';
+// Deno also defines process.versions.node and setImmediate, but its WebGPU does not poll this way.
+const isNode = typeof g.setImmediate === 'function' && typeof g.process?.versions?.node === 'string' && !('Deno' in globalThis);
 const fnSource = Function.prototype.toString;
 
 let pending = 0;
