@@ -73,9 +73,14 @@ function step() {
     const logits = model.forward(tokens);
     const l = sg.crossEntropy(logits, targets);
     l.backward();
-    // As the trainer: the clip factor goes into the fused AdamW update.
-    const c = clip > 0 ? sg.optim.clipScaleOnDevice(params, clip) : null;
-    opt_.step({ gradScale: c?.scale ?? null });
+    if (clip > 0 && !sg.optim.clipScaleOnDevice) {
+      sg.optim.clipGradNormOnDevice(params, clip); // builds before clipScaleOnDevice
+      opt_.step();
+    } else {
+      // As the trainer: the clip factor goes into the fused AdamW update.
+      const c = clip > 0 ? sg.optim.clipScaleOnDevice(params, clip) : null;
+      opt_.step({ gradScale: c?.scale ?? null });
+    }
     opt_.zeroGrad();
     return l;
   });
