@@ -223,6 +223,13 @@ describe.each(backends.filter((b) => b.available))('fused linear ops vs the comp
     }, 120_000);
   }
 
+  it('empty inner size: x [3, 0] gives the bias in every row', async () => {
+    const y = sg.withBackend(entry.backend, () => sg.linear(sg.zeros([3, 0]), sg.zeros([2, 0]), sg.tensor([1.5, -2])));
+    expect(y.shape).toEqual([3, 2]);
+    expect(Array.from(await y.data())).toEqual([1.5, -2, 1.5, -2, 1.5, -2]);
+    y.dispose();
+  });
+
   it('shapes the fused path does not take fall back to the composed ops', () => {
     sg.withBackend(entry.backend, () => sg.tidy(() => {
       const x = sg.randn([2, 3, 4], { seed: 1, requiresGrad: true });

@@ -31,8 +31,9 @@ export function geluMlpFusable(x: Tensor, wIn: Tensor, bIn: Tensor | null, wOut:
 
 /** Sizes of x [..., K] as a [rows, K] matrix. */
 function rowsOf(x: Tensor): { rows: number; K: number } {
-  const K = x.shape[x.rank - 1]!;
-  return { rows: K === 0 ? x.size : x.size / K, K };
+  let rows = 1;
+  for (let i = 0; i < x.rank - 1; i++) rows *= x.shape[i]!;
+  return { rows, K: x.shape[x.rank - 1]! };
 }
 
 /** The fused matmul args of a [M, K] x [K, N]-style product (batch 1). */
