@@ -8,11 +8,14 @@
  *
  *   node bench/step-profile.mjs [--d 64] [--layers 4] [--vocab 512] [--batch 8] [--ctx 128]
  *                               [--heads 4] [--arch gpt2|llama] [--steps 3] [--warmup 2]
- *                               [--top 15] [--json bench/results/step-profile.json]
+ *                               [--top 15] [--grid] [--clip 0] [--json bench/results/step-profile.json]
  *
  * Prints: dispatches per step (counted by the command batcher), wall ms per step (unprofiled,
  * synced at the end of each step), GPU kernel ms per step (timestamp queries, one timed pass per
- * dispatch: this costs a little itself), and the top kernels by GPU time. Absolute times hold
+ * dispatch: this costs a little itself), and the top kernels by GPU time (--grid: one row per
+ * kernel and workgroup grid, which tells the matmul shapes apart). --clip N adds the trainer's
+ * gradient clipping to max norm N (`storygrad train` and the demo clip at 1): clipScaleOnDevice,
+ * its factor applied inside the AdamW update. Absolute times hold
  * only for the adapter named in the output.
  */
 import { performance } from 'node:perf_hooks';
@@ -43,6 +46,8 @@ const steps = num('steps', 3);
 const warmup = num('warmup', 2);
 const top = num('top', 15);
 const jsonPath = opt('json', '');
+const byGrid = args.includes('--grid');
+const clip = num('clip', 0);
 
 const desc = await sg.init({ backend: 'webgpu' });
 const be = sg.getBackend();
@@ -68,7 +73,14 @@ function step() {
     const logits = model.forward(tokens);
     const l = sg.crossEntropy(logits, targets);
     l.backward();
-    opt_.step();
+    if (clip > 0 && !sg.optim.clipScaleOnDevice) {
+      sg.optim.clipGradNormOnDevice(params, clip); // builds before clipScaleOnDevice
+      opt_.step();
+    } else {
+      // As the trainer: the clip factor goes into the fused AdamW update.
+      const c = clip > 0 ? sg.optim.clipScaleOnDevice(params, clip) : null;
+      opt_.step({ gradScale: c?.scale ?? null });
+    }
     opt_.zeroGrad();
     return l;
   });
@@ -115,7 +127,7 @@ console.log(`kernel ms/step (profiled): ${kernelMs.toFixed(1)}`);
 // Top kernels, grouped by pipeline key without the grid.
 const byKernel = new Map();
 for (const t of timings) {
-  const k = t.kernel.replace(/ \[[^\]]*\]$/, '');
+  const k = byGrid ? t.kernel : t.kernel.replace(/ \[[^\]]*\]$/, '');
   const e = byKernel.get(k) ?? { kernel: k, count: 0, ms: 0 };
   e.count += t.count; e.ms += t.ms;
   byKernel.set(k, e);

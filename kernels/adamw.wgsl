@@ -6,12 +6,15 @@
 // optimizer (one f32 rounding each), and the host passes the same f32 constants, so the result
 // matches it to rounding (compilers may contract a multiply-add). f16 storage is computed in f32.
 // The decay multiply is skipped when wd = 0 (has_decay = 0), like the composed version.
+// With a gradient scale (GSCALE = gscale_at: binding 5 holds one f32, e.g. a clip factor) the
+// gradient is first g * scale rounded to ELEM, as if the scaled gradient had been stored.
 // Matches: src/backend/cpu/fused.ts `adamwStep`.
 // Bindings: 0 uniform Params { n, has_decay, b1, k1 = 1 - b1, b2, k2 = 1 - b2, ic1 = 1 / c1,
 //                              ic2 = 1 / c2, eps, decay = 1 - lr * wd, lr } (f32 fields as bits)
 //           1 p [n] (read-write), 2 g [n] (read), 3 m [n] (read-write), 4 v [n] (read-write)
+//           5 gs: array<f32> [1] (read; GSCALE = gscale_at only)
 // Dispatch: ceil(n / WG) workgroups (2-D grid).
-// Substitutions: ELEM (f32 | f16).
+// Substitutions: ELEM (f32 | f16), GSCALE (gscale_one | gscale_at).
 
 struct Params {
   n: u32, has_decay: u32, b1: f32, k1: f32,
@@ -24,14 +27,18 @@ struct Params {
 @group(0) @binding(2) var<storage, read> g: array<ELEM>;
 @group(0) @binding(3) var<storage, read_write> m: array<ELEM>;
 @group(0) @binding(4) var<storage, read_write> v: array<ELEM>;
+@group(0) @binding(5) var<storage, read> gs: array<f32>;
 
 override WG: u32 = 256u;
+
+fn gscale_one(x: f32) -> f32 { return x; }
+fn gscale_at(x: f32) -> f32 { return f32(ELEM(x * gs[0])); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  let gi = f32(g[i]);
+  let gi = GSCALE(f32(g[i]));
   let mi = f32(m[i]) * u.b1 + gi * u.k1;
   let vi = f32(v[i]) * u.b2 + (gi * gi) * u.k2;
   let upd = (mi * u.ic1) / (sqrt(vi * u.ic2) + u.eps);

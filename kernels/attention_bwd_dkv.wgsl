@@ -12,6 +12,10 @@
 // Layout and code shape as attention_fwd.wgsl with the roles swapped: a workgroup owns WG * R key rows (lane lid:
 // rows lid + WG * r) held in registers as vec4s (k, v and the dk, dv accumulators); query tiles
 // of q and dOut (plus their lse and delta) are staged in workgroup memory.
+// Layout: every operand row is addressed through strides in the uniform (src/backend/
+// attention-args.ts `attentionStrides`): row i of head h in batch b starts at b * bs + h * hs + i * ps
+// (q_* for q, out, dout, dq; kv_* for k, v, dk, dv), so [B, H, T, D] and [B, T, H, D] both work;
+// lse and delta are [B, H, Tq]. The shapes below are those of the default layout, [B, H, T, D].
 // Bindings: 0 uniform Params (as attention_fwd.wgsl; n_bh = B * Hkv here)
 //           1 q [B, H, Tq, D]   2 k [B, Hkv, Tk, D]   3 v [B, Hkv, Tk, D]   4 dout [B, H, Tq, D]
 //           5 lse: array<f32> [B, H, Tq]   6 delta: array<f32> [B, H, Tq]   (all read)
@@ -24,7 +28,8 @@ struct Params {
   B: u32, H: u32, Hkv: u32, Tq: u32,
   Tk: u32, group: u32, n_bh: u32, causal: u32,
   off: i32, scale_log2: f32, scale: f32, D: u32,
-  D4: u32, _p0: u32, _p1: u32, _p2: u32,
+  D4: u32, q_bs: u32, q_hs: u32, q_ps: u32,
+  kv_bs: u32, kv_hs: u32, kv_ps: u32, _p0: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
@@ -95,7 +100,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   if (bk >= u.n_bh) { return; }  // uniform across the workgroup
   let b = bk / u.Hkv;
   let hk = bk % u.Hkv;
-  let kv_base = bk * u.Tk * u.D;
+  let kv_base = b * u.kv_bs + hk * u.kv_hs;
   let j0 = wid.x * WG * R;
   let rows = min(WG * R, u.Tk - j0);
   let start = wg_start(j0);
@@ -118,7 +123,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 
   // k and v rows -> registers (rows past Tk read row Tk - 1 and are never written).
   for (var r = 0u; r < R; r++) {
-    let base = kv_base + min(j0 + lid.x + WG * r, u.Tk - 1u) * u.D;
+    let base = kv_base + min(j0 + lid.x + WG * r, u.Tk - 1u) * u.kv_ps;
     for (var d = 0u; d < u.D4; d++) {
       let xk = ld_k(base, d) * u.scale_log2;
       let xv = ld_v(base, d);
@@ -130,11 +135,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   }
 
   for (var g = 0u; g < u.group; g++) {
-    let bh = b * u.H + hk * u.group + g;
+    let h = hk * u.group + g;
+    let bh = b * u.H + h;
+    let q_base = b * u.q_bs + h * u.q_hs;
     for (var c0 = start; c0 < u.Tq; c0 += BC) {
       let nq = min(BC, u.Tq - c0);
       for (var e = lid.x; e < nq * HD4; e += WG) {
-        let base = (bh * u.Tq + c0 + e / HD4) * u.D;
+        let base = q_base + (c0 + e / HD4) * u.q_ps;
         qs[e] = ld_q(base, e % HD4);
         gs[e] = ld_g(base, e % HD4);
       }
@@ -176,7 +183,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var r = 0u; r < R; r++) {
     let w = lid.x + WG * r;
     if (w < rows) {
-      let base = kv_base + (j0 + w) * u.D;
+      let base = kv_base + (j0 + w) * u.kv_ps;
       for (var d = 0u; d < u.D4; d++) {
         var xk = vec4<f32>(0.0);
         var xv = vec4<f32>(0.0);

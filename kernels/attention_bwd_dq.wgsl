@@ -12,6 +12,10 @@
 // Layout and code shape as attention_fwd.wgsl: a workgroup owns WG * R query rows (lane lid: rows
 // i0 + lid + WG * r) held in registers as vec4s (q, dOut, the dq accumulator); key tiles of k and
 // v are staged in workgroup memory.
+// Layout: every operand row is addressed through strides in the uniform (src/backend/
+// attention-args.ts `attentionStrides`): row i of head h in batch b starts at b * bs + h * hs + i * ps
+// (q_* for q, out, dout, dq; kv_* for k, v, dk, dv), so [B, H, T, D] and [B, T, H, D] both work;
+// lse and delta are [B, H, Tq]. The shapes below are those of the default layout, [B, H, T, D].
 // Bindings: 0 uniform Params (as attention_fwd.wgsl)
 //           1 q [B, H, Tq, D]   2 k [B, Hkv, Tk, D]   3 v [B, Hkv, Tk, D]   4 out [B, H, Tq, D]
 //           5 dout [B, H, Tq, D]   6 lse: array<f32> [B, H, Tq]   (all read)
@@ -24,7 +28,8 @@ struct Params {
   B: u32, H: u32, Hkv: u32, Tq: u32,
   Tk: u32, group: u32, n_bh: u32, causal: u32,
   off: i32, scale_log2: f32, scale: f32, D: u32,
-  D4: u32, _p0: u32, _p1: u32, _p2: u32,
+  D4: u32, q_bs: u32, q_hs: u32, q_ps: u32,
+  kv_bs: u32, kv_hs: u32, kv_ps: u32, _p0: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
@@ -98,8 +103,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
   let bh = wid.y + wid.z * nwg.y;
   if (bh >= u.n_bh) { return; }  // uniform across the workgroup
-  let kv_base = ((bh / u.H) * u.Hkv + (bh % u.H) / u.group) * u.Tk * u.D;
-  let q_base = bh * u.Tq * u.D;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kv_base = b * u.kv_bs + (h / u.group) * u.kv_hs;
+  let q_base = b * u.q_bs + h * u.q_hs;
   let i0 = wid.x * WG * R;
   let rows = min(WG * R, u.Tq - i0);
   let end_wg = wg_end(i0, rows);
@@ -125,7 +132,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 
   // q, dOut rows -> registers; delta = dOut · out (rows past Tq read row Tq - 1, never written).
   for (var r = 0u; r < R; r++) {
-    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.D;
+    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.q_ps;
     var t4 = vec4<f32>(0.0);
     for (var d = 0u; d < u.D4; d++) {
       let xq = ld_q(base, d) * u.scale_log2;
@@ -142,7 +149,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var c0 = 0u; c0 < end_wg; c0 += BC) {
     let nk = min(BC, end_wg - c0);
     for (var e = lid.x; e < nk * HD4; e += WG) {
-      let base = kv_base + (c0 + e / HD4) * u.D;
+      let base = kv_base + (c0 + e / HD4) * u.kv_ps;
       ks[e] = ld_k(base, e % HD4);
       vs[e] = ld_v(base, e % HD4);
     }
@@ -175,7 +182,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var r = 0u; r < R; r++) {
     let w = lid.x + WG * r;
     if (w < rows) {
-      let base = q_base + (i0 + w) * u.D;
+      let base = q_base + (i0 + w) * u.q_ps;
       for (var d = 0u; d < u.D4; d++) {
         var x = vec4<f32>(0.0);
         for (var e = 0u; e < HD4; e++) { x = select(x, acc[r * HD4 + e], e == d); }

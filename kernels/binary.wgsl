@@ -24,9 +24,6 @@ struct Params {
 
 override WG: u32 = 256u;
 
-const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
-const GELU_C: f32 = 0.044715;
-
 fn f_add(a: f32, b: f32) -> f32 { return a + b; }
 fn f_sub(a: f32, b: f32) -> f32 { return a - b; }
 fn f_mul(a: f32, b: f32) -> f32 { return a * b; }
@@ -66,21 +63,7 @@ fn f_gt(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a > b); }
 fn f_ge(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a >= b); }
 fn f_eq(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a == b); }
 fn f_ne(a: f32, b: f32) -> f32 { return select(0.0, 1.0, !(a == b)); }
-// g * d/dx gelu_tanh(x) = g * (0.5 (1 + t) + 0.5 x (1 - t^2) du/dx), t = tanh(u). With
-// e = exp(-2|u|): 0.5 (1 + t) = 1 / (1 + e) (u >= 0) or e / (1 + e) (u < 0) and
-// 1 - t^2 = 4 e / (1 + e)^2, which avoids the cancellation of 1 - t*t near saturation.
-// Beyond |x| = 20 the f32 result is exactly g or 0 (and x^3 could overflow).
-fn f_geluGrad(x: f32, g: f32) -> f32 {
-  if (abs(x) > 20.0) { return select(0.0, g, x > 0.0); }
-  let x2 = x * x;
-  let u = SQRT_2_OVER_PI * (x + GELU_C * x2 * x);
-  let e = exp(-2.0 * abs(u));
-  let r = 1.0 / (1.0 + e);
-  let half_1pt = select(e * r, r, u >= 0.0);
-  let sech2 = 4.0 * e * r * r;
-  let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x2);
-  return g * (half_1pt + 0.5 * x * sech2 * du);
-}
+// f_geluGrad: common.wgsl (shared with the matmul epilogue).
 fn f_reluGrad(x: f32, g: f32) -> f32 { return select(0.0, g, x > 0.0); }
 
 fn i_add(a: i32, b: i32) -> i32 { return a + b; }

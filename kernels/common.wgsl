@@ -67,3 +67,30 @@ fn strided_offsets(i: u32, shape: array<vec4<u32>, 2>, s0: array<vec4<i32>, 2>, 
   }
   return off + i32(rem) * vec3<i32>(dim_i(s0, 0u), dim_i(s1, 0u), dim_i(s2, 0u));
 }
+
+// GELU (tanh form) and its gradient: the unary / binary ops f_gelu and f_geluGrad, and the
+// matmul epilogue (matmul_epilogue.wgsl). Matches src/backend/cpu/elementwise.ts gelu / geluDerivative.
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+const GELU_C: f32 = 0.044715;
+// 0.5 x (1 + tanh(u)) = x / (1 + e) for u >= 0 and x e / (1 + e) for u < 0, e = exp(-2|u|):
+// no tanh call (no overflow, no NaN for any |x|) and no cancellation for negative x.
+fn f_gelu(x: f32) -> f32 {
+  let u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
+  let e = exp(-2.0 * abs(u));
+  return x * select(e, 1.0, u >= 0.0) / (1.0 + e);
+}
+// g * d/dx gelu_tanh(x) = g * (0.5 (1 + t) + 0.5 x (1 - t^2) du/dx), t = tanh(u). With
+// e = exp(-2|u|): 0.5 (1 + t) = 1 / (1 + e) (u >= 0) or e / (1 + e) (u < 0) and
+// 1 - t^2 = 4 e / (1 + e)^2, which avoids the cancellation of 1 - t*t near saturation.
+// Beyond |x| = 20 the f32 result is exactly g or 0 (and x^3 could overflow).
+fn f_geluGrad(x: f32, g: f32) -> f32 {
+  if (abs(x) > 20.0) { return select(0.0, g, x > 0.0); }
+  let x2 = x * x;
+  let u = SQRT_2_OVER_PI * (x + GELU_C * x2 * x);
+  let e = exp(-2.0 * abs(u));
+  let r = 1.0 / (1.0 + e);
+  let half_1pt = select(e * r, r, u >= 0.0);
+  let sech2 = 4.0 * e * r * r;
+  let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x2);
+  return g * (half_1pt + 0.5 * x * sech2 * du);
+}

@@ -19,7 +19,8 @@
 //           3 out: array<OUT> [batch * splits, M, N] (write)
 // Dispatch: (ceil(N / 64), ceil(M / 64), slices in this call); slice z = workgroup_id.z +
 //           batch_base (the host splits slices above maxComputeWorkgroupsPerDimension).
-// Substitutions: ELEM (a, b), OUT (out: ELEM, or f32 for split-K partials).
+// Substitutions: ELEM (a, b), OUT (out: ELEM, or f32 for split-K partials), EPI (the store's
+//                epilogue, matmul_epilogue.wgsl, included; epi_none for split-K partials).
 
 struct Params {
   M: u32, N: u32, K: u32, batch_base: u32,
@@ -100,7 +101,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if (r >= u.M) { continue; }
     for (var j = 0u; j < 8u; j++) {
       let c = col0 + tx + 8u * j;
-      if (c < u.N) { out[o_base + r * u.N + c] = OUT(acc[i * 8u + j]); }
+      let oi = o_base + r * u.N + c;
+      if (c < u.N) { out[oi] = OUT(EPI(oi, c, acc[i * 8u + j])); }
     }
   }
 }

@@ -12,7 +12,7 @@
 //           3 out: array<OUT> [batch * splits, M, N] (write)
 // Overrides: WG — lanes per workgroup (default 8).
 // Dispatch: (ceil(N / (4 * WG)), ceil(M / 16), slices in this call); slice z = workgroup_id.z + batch_base.
-// Substitutions: ELEM, OUT.
+// Substitutions: ELEM, OUT, EPI (the store's epilogue: matmul_epilogue.wgsl, included).
 
 struct Params {
   M: u32, N: u32, K: u32, batch_base: u32,
@@ -33,7 +33,7 @@ fn put(z: u32, r: u32, col0: u32, v: vec4<f32>) {
   let base = (z * u.M + r) * u.N;
   for (var j = 0u; j < 4u; j++) {
     let c = col0 + j * WG;
-    if (c < u.N) { out[base + c] = OUT(v[j]); }
+    if (c < u.N) { out[base + c] = OUT(EPI(base + c, c, v[j])); }
   }
 }
 

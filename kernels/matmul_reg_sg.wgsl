@@ -16,11 +16,17 @@
 // matrix are clamped on load (computed, never stored), so any M, N, K works. f32 accumulation in a
 // fixed k order: deterministic.
 // Matches: src/backend/cpu/cpu-backend.ts `matmul`.
+// Row sums of A (ROWSUM = true, splits = 1 only): sa[z, m] = sum_k A(z, m, k), from the A values the
+// lanes load anyway (two adds per k step), written by the workgroups of column block 0 — the bias
+// gradient of a linear layer in the pass that computes its weight gradient (dW = dYᵀ X, db = rows of dYᵀ).
 // Bindings: 0 uniform Params (as matmul.wgsl) 1 a: array<ELEM> 2 b: array<ELEM> (read)
-//           3 out: array<OUT> [batch * splits, M, N] (write)
+//           3 out: array<OUT> [batch * splits, M, N] (write)   8 sa: array<ELEM> [batch, M] (write, ROWSUM only)
+//           5-7 the epilogue's (matmul_epilogue.wgsl)
 // Overrides: WG — lanes per workgroup, a multiple of 8 (default 8: one llvmpipe subgroup).
 // Dispatch: (ceil(N / (4 * WG)), ceil(M / 16), slices in this call); slice z = workgroup_id.z + batch_base.
-// Substitutions: ELEM, OUT. Needs `enable subgroups;` (KernelSpec.subgroups).
+// Substitutions: ELEM, OUT, EPI (the store's epilogue: matmul_epilogue.wgsl, included), ROWSUM
+//                (true | false) and SA_STORE (sa_store | sa_skip, to match). Needs `enable subgroups;`
+//                (KernelSpec.subgroups).
 
 struct Params {
   M: u32, N: u32, K: u32, batch_base: u32,
@@ -32,8 +38,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read> a: array<ELEM>;
 @group(0) @binding(2) var<storage, read> b: array<ELEM>;
 @group(0) @binding(3) var<storage, read_write> out: array<OUT>;
+@group(0) @binding(8) var<storage, read_write> sa: array<ELEM>;
 
 override WG: u32 = 8u;
+const ROW_SUMS: bool = ROWSUM;
+
+// SA_STORE: sa_store with ROWSUM = true, else sa_skip (which leaves binding 8 unused).
+fn sa_store(i: u32, v: f32) { sa[i] = ELEM(v); }
+fn sa_skip(i: u32, v: f32) {}
 
 /** Stores row r of the tile (4 columns col0 + WG * j), skipping rows and columns past the matrix. */
 fn put(z: u32, r: u32, col0: u32, v: vec4<f32>) {
@@ -41,7 +53,7 @@ fn put(z: u32, r: u32, col0: u32, v: vec4<f32>) {
   let base = (z * u.M + r) * u.N;
   for (var j = 0u; j < 4u; j++) {
     let c = col0 + j * WG;
-    if (c < u.N) { out[base + c] = OUT(v[j]); }
+    if (c < u.N) { out[base + c] = OUT(EPI(base + c, c, v[j])); }
   }
 }
 
@@ -67,6 +79,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
   var c8 = vec4<f32>(0.0); var c9 = vec4<f32>(0.0); var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
   var c12 = vec4<f32>(0.0); var c13 = vec4<f32>(0.0); var c14 = vec4<f32>(0.0); var c15 = vec4<f32>(0.0);
+  var s0 = 0.0; var s1 = 0.0;  // row sums of A (rows row0 + sl, row0 + 8 + sl), ROW_SUMS only
 
   for (var k = k_begin; k < k_end; k++) {
     let bk = k * u.b_ks;
@@ -74,6 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let ak = k * u.a_ks;
     let g0 = f32(a[ar0 + ak]);
     let g1 = f32(a[ar1 + ak]);
+    if (ROW_SUMS) { s0 += g0; s1 += g1; }
     c0 = fma(vec4<f32>(subgroupBroadcast(g0, 0u)), bv, c0);
     c1 = fma(vec4<f32>(subgroupBroadcast(g0, 1u)), bv, c1);
     c2 = fma(vec4<f32>(subgroupBroadcast(g0, 2u)), bv, c2);
@@ -92,6 +106,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     c15 = fma(vec4<f32>(subgroupBroadcast(g1, 7u)), bv, c15);
   }
 
+  if (ROW_SUMS && wid.x == 0u && lid.x < 8u) {
+    if (row0 + sl < u.M) { SA_STORE(z * u.M + row0 + sl, s0); }
+    if (row0 + 8u + sl < u.M) { SA_STORE(z * u.M + row0 + 8u + sl, s1); }
+  }
   put(z, row0, col0, c0); put(z, row0 + 1u, col0, c1); put(z, row0 + 2u, col0, c2); put(z, row0 + 3u, col0, c3);
   put(z, row0 + 4u, col0, c4); put(z, row0 + 5u, col0, c5); put(z, row0 + 6u, col0, c6); put(z, row0 + 7u, col0, c7);
   put(z, row0 + 8u, col0, c8); put(z, row0 + 9u, col0, c9); put(z, row0 + 10u, col0, c10); put(z, row0 + 11u, col0, c11);

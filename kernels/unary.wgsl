@@ -15,9 +15,6 @@ struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
 
 override WG: u32 = 256u;
 
-const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
-const GELU_C: f32 = 0.044715;
-
 // tanh with its argument clamped: tanh(+-15) is +-1 in f32 and some drivers give NaN for large |x|.
 fn safe_tanh(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
 
@@ -38,13 +35,7 @@ fn f_sigmoid(x: f32) -> f32 {
   return e / (1.0 + e);
 }
 fn f_relu(x: f32) -> f32 { return select(0.0, x, x > 0.0); }
-// 0.5 x (1 + tanh(u)) = x / (1 + e) for u >= 0 and x e / (1 + e) for u < 0, e = exp(-2|u|):
-// no tanh call (no overflow, no NaN for any |x|) and no cancellation for negative x.
-fn f_gelu(x: f32) -> f32 {
-  let u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
-  let e = exp(-2.0 * abs(u));
-  return x * select(e, 1.0, u >= 0.0) / (1.0 + e);
-}
+// f_gelu: common.wgsl (shared with the matmul epilogue).
 fn f_sin(x: f32) -> f32 { return sin(x); }
 fn f_cos(x: f32) -> f32 { return cos(x); }
 

@@ -5,7 +5,9 @@
  *  - fused vs materialized `scaledDotProductAttention` (outputs and q/k/v gradients) on every
  *    backend, grouped-query heads, causal and not, Tq < Tk, T = 1 .. 130, D = 3 .. 64;
  *  - WebGPU primitives against the CPU reference in both kernel configurations (software, gpu);
- *  - float64 finite-difference gradcheck of flashAttention; bitwise determinism; clear errors.
+ *  - float64 finite-difference gradcheck of flashAttention; bitwise determinism; clear errors;
+ *  - the 'bthd' layout (positions before heads): fused and materialized paths and both kernel
+ *    configurations against the 'bhtd' results permuted on the host.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as sg from '../src/index.js';
@@ -60,6 +62,41 @@ async function run(be: Backend<any>, geo: Geo, materialize: boolean, seed = 1): 
   return res;
 }
 
+/** [B, H, T, D] data -> [B, T, H, D] (toBthd) and back (toBhtd), on the host. */
+const toBthd = (shape: number[], d: number[]) => Array.from(R.permute(R.arr(shape, d), [0, 2, 1, 3]).data);
+const toBhtd = (shape: number[], d: number[]) => Array.from(R.permute(R.arr([shape[0]!, shape[2]!, shape[1]!, shape[3]!], d), [0, 2, 1, 3]).data);
+
+/**
+ * As `run`, with q, k, v, g given in layout 'bthd' (the same values, permuted on the host); the
+ * output and gradients come back permuted to [B, H, T, D] so they compare with `run`'s.
+ */
+async function runBthd(be: Backend<any>, geo: Geo, materialize: boolean, seed = 1): Promise<number[][]> {
+  const [B, H, Hkv, Tq, Tk, D, causal] = geo;
+  const x = inputs(geo, seed);
+  const qs = [B, H, Tq, D], ks = [B, Hkv, Tk, D];
+  const q = up(be, [B, Tq, H, D], toBthd(qs, x.q), true), k = up(be, [B, Tk, Hkv, D], toBthd(ks, x.k), true);
+  const v = up(be, [B, Tk, Hkv, D], toBthd(ks, x.v), true);
+  const g = up(be, [B, Tq, H, D], toBthd(qs, x.g));
+  const out = sg.withBackend(be, () => sg.tidy(() => {
+    const o = sg.nn.functional.scaledDotProductAttention(q, k, v, { causal, materialize, layout: 'bthd' });
+    expect(o.shape).toEqual([B, Tq, H, D]);
+    expect(o.node?.op).toBe(materialize ? 'permute' : 'flashAttention');
+    o.backward(g);
+    return o.detach();
+  }));
+  const res = [toBhtd(qs, Array.from(await out.data()))];
+  for (const [t, shape] of [[q, qs], [k, ks], [v, ks]] as const) res.push(toBhtd(shape, Array.from(await t.grad!.data())));
+  for (const t of [q, k, v]) { t.grad!.dispose(); t.dispose(); }
+  out.dispose(); g.dispose();
+  return res;
+}
+
+const LAYOUT_CASES: Geo[] = [
+  [2, 4, 2, 33, 33, 16, true],   // grouped-query heads (read in place, no expansion)
+  [1, 2, 2, 7, 33, 8, true],     // Tq < Tk (a KV cache)
+  [1, 3, 1, 9, 9, 3, false],     // head size not a multiple of 4, full attention
+];
+
 const COMPARE_CASES: Geo[] = [
   [1, 1, 1, 1, 1, 4, true],      // T = 1
   [1, 2, 2, 7, 7, 8, true],
@@ -82,6 +119,15 @@ describe.each(backends.filter((b) => b.available))('fused vs materialized attent
     }, 180_000);
   }
 
+  for (const geo of LAYOUT_CASES) {
+    for (const materialize of [false, true]) {
+      it(`layout 'bthd' (${materialize ? 'materialized' : 'fused'}) equals 'bhtd' permuted: ${name(geo)}`, async () => {
+        const [got, ref] = [await runBthd(entry.backend, geo, materialize), await run(entry.backend, geo, true)];
+        ['out', 'dq', 'dk', 'dv'].forEach((what, i) => allClose(got[i]!, ref[i]!, { atol: 3e-5, rtol: 3e-4 }, `bthd ${name(geo)} ${what}`));
+      }, 180_000);
+    }
+  }
+
   it('a query that sees no key (causal, Tq > Tk) gives a zero row and no gradient', async () => {
     const be = entry.backend;
     const q = up(be, [1, 1, 3, 4], R.randomData(12, 5), true), k = up(be, [1, 1, 1, 4], R.randomData(4, 6), true);
@@ -96,19 +142,26 @@ describe.each(backends.filter((b) => b.available))('fused vs materialized attent
   });
 });
 
-/** Runs both primitives on a backend and reads every result. */
-async function primitives(be: Backend<any>, geo: Geo, dtype: DType = 'f32', scale?: number): Promise<Record<string, number[]>> {
+/**
+ * Runs both primitives on a backend and reads every result. With layout 'bthd' the inputs are
+ * uploaded permuted and the results permuted back, so every layout gives the 'bhtd' numbers.
+ */
+async function primitives(be: Backend<any>, geo: Geo, dtype: DType = 'f32', scale?: number, layout: 'bhtd' | 'bthd' = 'bhtd'): Promise<Record<string, number[]>> {
   const [B, H, Hkv, Tq, Tk, D, causal] = geo;
   const x = inputs(geo, 11);
-  const st = (shape: number[], d: number[]) => up(be, shape, d, false, dtype);
-  const q = st([B, H, Tq, D], x.q), k = st([B, Hkv, Tk, D], x.k), v = st([B, Hkv, Tk, D], x.v), g = st([B, H, Tq, D], x.g);
-  const a = { q: q.storage, k: k.storage, v: v.storage, dtype, B, H, Hkv, Tq, Tk, D, scale: scale ?? 1 / Math.sqrt(D), causal };
+  const qs = [B, H, Tq, D], ks = [B, Hkv, Tk, D];
+  const bthd = layout === 'bthd';
+  const st = (shape: number[], d: number[]) => up(be, bthd ? [shape[0]!, shape[2]!, shape[1]!, shape[3]!] : shape, bthd ? toBthd(shape, d) : d, false, dtype);
+  const back = (shape: number[], d: number[]) => (bthd ? toBhtd(shape, d) : d);
+  const q = st(qs, x.q), k = st(ks, x.k), v = st(ks, x.v), g = st(qs, x.g);
+  const a = { q: q.storage, k: k.storage, v: v.storage, dtype, B, H, Hkv, Tq, Tk, D, scale: scale ?? 1 / Math.sqrt(D), causal, layout };
   const f = be.kernels.attentionForward(a);
   const b = be.kernels.attentionBackward({ ...a, out: f.out, lse: f.lse, dOut: g.storage });
   const nq = B * H * Tq * D, nkv = B * Hkv * Tk * D;
   const res: Record<string, number[]> = {};
-  for (const [key, s, n, d] of [['out', f.out, nq, dtype], ['lse', f.lse, B * H * Tq, 'f32'], ['dq', b.dq, nq, dtype], ['dk', b.dk, nkv, dtype], ['dv', b.dv, nkv, dtype]] as const) {
-    res[key] = Array.from(await be.read(s, n, d));
+  for (const [key, s, n, d, shape] of [['out', f.out, nq, dtype, qs], ['lse', f.lse, B * H * Tq, 'f32', null], ['dq', b.dq, nq, dtype, qs], ['dk', b.dk, nkv, dtype, ks], ['dv', b.dv, nkv, dtype, ks]] as const) {
+    const data = Array.from(await be.read(s, n, d));
+    res[key] = shape ? back(shape, data) : data;
     be.free(s);
   }
   for (const t of [q, k, v, g]) t.dispose();
@@ -152,6 +205,16 @@ describe('CPU reference primitives', () => {
   }
 });
 
+describe("CPU reference primitives, layout 'bthd'", () => {
+  const cpu = new CpuBackend();
+  for (const geo of [[2, 4, 2, 6, 9, 3, true], [1, 3, 1, 4, 4, 8, false]] as Geo[]) {
+    it(`equal the 'bhtd' results permuted: ${name(geo)}`, async () => {
+      const [got, ref] = [await primitives(cpu, geo, 'f32', undefined, 'bthd'), await primitives(cpu, geo)];
+      for (const key of Object.keys(ref)) allClose(got[key]!, ref[key]!, { atol: 1e-6, rtol: 1e-6 }, key);
+    });
+  }
+});
+
 const PRIMITIVE_CASES: Geo[] = [
   [1, 1, 1, 5, 5, 4, true],
   [2, 4, 2, 33, 33, 16, true],
@@ -173,6 +236,16 @@ const PRIMITIVE_CASES: Geo[] = [
         attentionVariants.attention = config;
         const [got, ref] = [await primitives(gpu!.backend, geo), await primitives(cpu, geo)];
         for (const key of Object.keys(ref)) allClose(got[key]!, ref[key]!, tol, `${config} ${name(geo)} ${key}`);
+      }, 180_000);
+    }
+  }
+
+  for (const config of ['software', 'gpu'] as const) {
+    for (const geo of [[2, 4, 2, 33, 33, 8, true], [1, 2, 1, 3, 40, 4, true], [1, 3, 1, 7, 7, 3, false]] as Geo[]) {
+      it(`layout 'bthd', ${config} configuration: ${name(geo)}`, async () => {
+        attentionVariants.attention = config;
+        const [got, ref] = [await primitives(gpu!.backend, geo, 'f32', undefined, 'bthd'), await primitives(cpu, geo)];
+        for (const key of Object.keys(ref)) allClose(got[key]!, ref[key]!, tol, `bthd ${config} ${name(geo)} ${key}`);
       }, 180_000);
     }
   }
@@ -213,8 +286,9 @@ const PRIMITIVE_CASES: Geo[] = [
 
 describe('flashAttention gradcheck (float64 finite differences)', () => {
   const cpu = new CpuBackend();
-  const cases: { what: string; shapes: number[][]; opts: { causal?: boolean; scale?: number } }[] = [
+  const cases: { what: string; shapes: number[][]; opts: sg.FlashAttentionOptions }[] = [
     { what: 'causal, grouped-query heads, Tq < Tk', shapes: [[1, 4, 3, 4], [1, 2, 5, 4], [1, 2, 5, 4]], opts: { causal: true } },
+    { what: "layout 'bthd', causal, grouped-query heads, Tq < Tk", shapes: [[2, 3, 4, 3], [2, 5, 2, 3], [2, 5, 2, 3]], opts: { causal: true, layout: 'bthd' } },
     { what: 'full attention, batch 2, custom scale', shapes: [[2, 2, 3, 3], [2, 2, 4, 3], [2, 2, 4, 3]], opts: { scale: 0.7 } },
     { what: 'rank 2 (one head), causal', shapes: [[4, 5], [4, 5], [4, 5]], opts: { causal: true } },
   ];
@@ -268,6 +342,9 @@ describe('scaledDotProductAttention paths and errors', () => {
       expect(() => fa(t([8]), t([8]), t([8]))).toThrow(/at least 2 dims/);
       expect(() => fa(t([2, 2, 4, 8]), t([1, 2, 4, 8]), t([1, 2, 4, 8]))).toThrow(/batch dims .* differ/);
       expect(() => fa(t([1, 4, 8]), t([4, 8]), t([4, 8]))).toThrow(/same rank/);
+      expect(() => fa(t([4, 8]), t([4, 8]), t([4, 8]), { layout: 'bthd' })).toThrow(/layout 'bthd' needs q \[\.\.\., Tq, H, D\]/);
+      expect(() => fa(t([1, 4, 3, 8]), t([1, 4, 2, 8]), t([1, 4, 2, 8]), { layout: 'bthd' })).toThrow(/3 heads are not a multiple of k\/v's 2 heads .*layout 'bthd'/);
+      expect(() => fa(t([1, 4, 2, 8]), t([1, 4, 2, 8]), t([1, 4, 2, 8]), { layout: 'bhdt' as any })).toThrow(/unknown layout 'bhdt'/);
       const i = sg.tensor(Int32Array.from([1, 2, 3, 4]), { shape: [2, 2] });
       expect(() => fa(i, i, i)).toThrow(/float/);
       // The primitives check too (same messages on every backend).

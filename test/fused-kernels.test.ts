@@ -212,10 +212,44 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
         }
       }
     }
+    // With a device-side gradient scale (a clip factor) the same, every size and dtype.
+    for (const dtype of dtypes()) {
+      for (const n of [1, 33, 4099]) {
+        const hyper = hypers[0]!;
+        const p = both(randomData(n, n, -1, 1), dtype), g = both(randomData(n, n + 1, -3, 3), dtype);
+        const m = both(randomData(n, n + 2, -0.01, 0.01), dtype), v = both(randomData(n, n + 3, 0, 1e-3), dtype);
+        const s = both([0.0371], 'f32');
+        gpu!.kernels.adamwStep({ param: p[0], grad: g[0], m: m[0], v: v[0], n, dtype, hyper, gradScale: s[0] });
+        cpu.kernels.adamwStep({ param: p[1], grad: g[1], m: m[1], v: v[1], n, dtype, hyper, gradScale: s[1] });
+        const tol = tolFor(dtype, { atol: 1e-9, rtol: 1e-6 });
+        await expectSame(p[0], p[1], n, dtype, tol, `adamw gradScale ${dtype} n=${n} p`);
+        await expectSame(m[0], m[1], n, dtype, tol, `adamw gradScale ${dtype} n=${n} m`);
+        await expectSame(v[0], v[1], n, dtype, tol, `adamw gradScale ${dtype} n=${n} v`);
+        freeAll([g, s]);
+      }
+    }
     const a = gpu!.upload(new Float32Array(4), 'f32');
     const h = hypers[0]!;
     expect(() => gpu!.kernels.adamwStep({ param: a, grad: a, m: a, v: a, n: 4, dtype: 'f32', hyper: h })).toThrow(/different storages/);
     gpu!.free(a);
+  });
+
+  it('sumSquares: squared norms of 1 to 14 tensors (several dispatches), empty and odd sizes, f32 and f16', async () => {
+    for (const dtype of dtypes()) {
+      for (const count of [1, 6, 7, 14]) {
+        const sizes = Array.from({ length: count }, (_, t) => [0, 1, 7, 33, 257, 1000, 4099][t % 7]!);
+        const xs = sizes.map((n, t) => both(randomData(n, 100 * t + n, -2, 2), dtype));
+        const sg = gpu!.kernels.sumSquares(xs.map((x) => x[0]), sizes, dtype);
+        const sc = cpu.kernels.sumSquares(xs.map((x) => x[1]), sizes, dtype);
+        // An independent reference from the uploaded values (as stored, f16 rounded).
+        const ref = await Promise.all(xs.map(async ([, c], t) => Array.from(await cpu.read(c, sizes[t]!, dtype)).reduce((acc, x) => acc + x * x, 0)));
+        const got = await gpu!.read(sg, count, 'f32');
+        const r = closeReport(got, ref, { atol: 1e-5, rtol: 1e-5 }, `sumSquares ${dtype} ${count} tensors`);
+        expect(r.ok, r.message).toBe(true);
+        await expectSame(sg, sc, count, 'f32', { atol: 1e-5, rtol: 1e-5 }, `sumSquares ${dtype} ${count} tensors vs CPU`);
+        freeAll(xs);
+      }
+    }
   });
 
   it('every fused kernel is deterministic: two runs are bitwise equal (both variants, several blocks)', async () => {
@@ -236,6 +270,7 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
       const sd = k.softmaxBackward(sy, dy, rows, C, 'f32');
       const ce = k.softmaxCrossEntropyForward({ logits, targets: t, N: rows, V, ignoreIndex: -1, dtype: 'f32' });
       const cd = k.softmaxCrossEntropyBackward({ logits, targets: t, lse: ce.lse, gLoss: gl, N: rows, V, ignoreIndex: -1, dtype: 'f32' });
+      const ss = k.sumSquares([x, dy, logits, w, x, dy, logits], [rows * C, rows * C, rows * V, C, 5, 7, 9], 'f32');
       const p = gpu!.upload(Float32Array.from(randomData(rows * C, 7)), 'f32');
       const m = gpu!.upload(new Float32Array(rows * C), 'f32'), v = gpu!.upload(new Float32Array(rows * C), 'f32');
       for (let i = 0; i < 3; i++) {
@@ -244,7 +279,7 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
       const outs: [GpuStorage, number][] = [
         [f.y, rows * C], [f.mean, rows], [f.rstd, rows], [bw.dx, rows * C], [bw.dw!, C], [bw.db!, C],
         [rf.y, rows * C], [rb.dx, rows * C], [rb.dw!, C], [sy, rows * C], [sd, rows * C],
-        [ce.loss, rows], [ce.lse, rows], [cd, rows * V], [p, rows * C], [m, rows * C], [v, rows * C],
+        [ce.loss, rows], [ce.lse, rows], [cd, rows * V], [p, rows * C], [m, rows * C], [v, rows * C], [ss, 7],
       ];
       const res: number[][] = [];
       for (const [s, n] of outs) { res.push(Array.from(await gpu!.read(s, n, 'f32'))); gpu!.free(s); }

@@ -132,7 +132,7 @@ describe.each(backends)('fused ops vs compositions on $name', (entry) => {
 
   entry.describe('AdamW', () => {
     /** 5 steps of AdamW (fused or composed) on a tiny model; returns params, moments and losses. */
-    async function train(fused: boolean, weightDecay: number): Promise<{ params: number[][]; m: number[][]; v: number[][]; losses: number[] }> {
+    async function train(fused: boolean, weightDecay: number, clip = 0): Promise<{ params: number[][]; m: number[][]; v: number[][]; losses: number[] }> {
       return sg.withBackend(entry.backend, async () => {
         const mk = (shape: number[], seed: number, s: number) => sg.tensor(Float32Array.from(R.randomData(R.sizeOf(shape), seed, -s, s)), { shape, requiresGrad: true });
         const params = [mk([7, 5], 1, 0.5), mk([7], 2, 0.1), mk([3, 7], 3, 0.5), mk([7], 4, 1)];
@@ -146,7 +146,7 @@ describe.each(backends)('fused ops vs compositions on $name', (entry) => {
             const l = sg.crossEntropy(sg.linear(sg.layerNorm(sg.gelu(sg.linear(x, w1, b1)), g), w2), t);
             opt.zeroGrad();
             l.backward();
-            opt.step();
+            opt.step({ gradScale: clip > 0 ? sg.optim.clipScaleOnDevice(params, clip)!.scale : null });
             return l;
           });
           losses.push(await loss.item());
@@ -171,6 +171,32 @@ describe.each(backends)('fused ops vs compositions on $name', (entry) => {
         }
       });
     }
+
+    it('a clip factor as gradScale: fused matches composed, and both match clipping the gradients first', async () => {
+      const f = await train(true, 0.1, 0.05), c = await train(false, 0.1, 0.05);
+      allClose(f.losses, c.losses, { atol: 1e-6, rtol: 1e-6 }, 'losses');
+      for (const k of ['params', 'm', 'v'] as const) f[k].forEach((p, i) => allClose(p, c[k][i]!, { atol: 1e-9, rtol: 1e-6 }, `${k} ${i}`));
+      // The reference: clipGradNormOnDevice rewrites the gradients, then a plain composed step.
+      const r = await sg.withBackend(entry.backend, async () => {
+        const p = sg.tensor(Float32Array.from(R.randomData(12, 9, -1, 1)), { shape: [3, 4], requiresGrad: true });
+        const q = sg.tensor(Float32Array.from(R.randomData(12, 9, -1, 1)), { shape: [3, 4], requiresGrad: true });
+        const optP = new sg.optim.AdamW([p], { lr: 0.1, fused: false }), optQ = new sg.optim.AdamW([q], { lr: 0.1 });
+        sg.tidy(() => {
+          p.square().sum().backward();
+          sg.optim.clipGradNormOnDevice([p], 0.3);
+          optP.step();
+          q.square().sum().backward();
+          optQ.step({ gradScale: sg.optim.clipScaleOnDevice([q], 0.3)!.scale });
+        });
+        const out = [Array.from(await p.data()), Array.from(await q.data())];
+        optP.zeroGrad(); optQ.zeroGrad();
+        for (const t of [p, q, ...optP.state().m, ...optP.state().v, ...optQ.state().m, ...optQ.state().v]) t?.dispose();
+        return out;
+      });
+      allClose(r[1]!, r[0]!, { atol: 1e-7, rtol: 1e-6 }, 'gradScale = clipping first');
+      expect(() => sg.withBackend(entry.backend, () => new sg.optim.AdamW([sg.zeros([2], { requiresGrad: true })], { lr: 1 }).step({ gradScale: sg.zeros([2]) })))
+        .toThrow(/gradScale must be one f32 value/);
+    });
 
     it('a training loop on the fused ops keeps memory and live tensors flat', async () => {
       await sg.withBackend(entry.backend, async () => {
@@ -255,7 +281,7 @@ describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', ()
     });
   });
 
-  it('a GPT training step is deterministic: two runs give bitwise equal losses and weights', async () => {
+  it('a GPT training step (clipped as the trainer does) is deterministic: two runs give bitwise equal losses and weights', async () => {
     const run = async (): Promise<{ losses: number[]; params: number[][] }> => sg.withBackend(gpu(), async () => {
       const model = new sg.models.GPT({ arch: 'gpt2', vocabSize: 37, nCtx: 8, dModel: 16, nLayer: 2, nHead: 2, seed: 3 });
       const params = model.parameters();
@@ -267,7 +293,7 @@ describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', ()
         const l = sg.tidy(() => {
           const loss = sg.crossEntropy(model.forward(ids), tg);
           loss.backward();
-          opt.step();
+          opt.step({ gradScale: sg.optim.clipScaleOnDevice(params, 0.5)!.scale });
           opt.zeroGrad();
           return loss;
         });

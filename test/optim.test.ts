@@ -38,6 +38,20 @@ describe('optimizers', () => {
     expect(got[1]).toBeCloseTo(4 - 1.25 * 0.8, 5);
   });
 
+  it('clipScaleOnDevice: the joint norm and min(1, max / norm) without touching the gradients', async () => {
+    const p = sg.tensor([0, 0], { requiresGrad: true }), q = sg.tensor([0], { requiresGrad: true });
+    p.grad = sg.keep(sg.tensor([3, 4]));
+    q.grad = sg.keep(sg.tensor([12]));
+    const c = sg.optim.clipScaleOnDevice([p, q], 1)!;
+    expect(await c.norm.item()).toBeCloseTo(13, 5);
+    expect(await c.scale.item()).toBeCloseTo(1 / 13, 6);
+    const loose = sg.optim.clipScaleOnDevice([p, q], 100)!;
+    expect(await loose.scale.item()).toBe(1);
+    expect(Array.from(await p.grad.data())).toEqual([3, 4]);
+    expect(sg.optim.clipScaleOnDevice([sg.tensor([1], { requiresGrad: true })], 1)).toBeNull(); // no gradients
+    for (const t of [c.norm, c.scale, loose.norm, loose.scale, p.grad, q.grad, p, q]) t.dispose();
+  });
+
   it('rejects parameters that do not require grad', () => {
     expect(() => new sg.optim.SGD([sg.ones([2])], { lr: 1 })).toThrow(/does not require grad/);
   });

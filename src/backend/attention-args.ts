@@ -23,4 +23,22 @@ export function checkAttentionArgs(prefix: string, op: string, a: AttentionArgs<
   }
   if (!Number.isFinite(scale)) throw new Error(`${prefix} ${op}: scale must be a finite number, got ${scale}`);
   if (a.dtype === 'i32') throw new Error(`${prefix} ${op} is defined for f32 and f16 only`);
+  const layout = a.layout ?? 'bhtd';
+  if (layout !== 'bhtd' && layout !== 'bthd') throw new Error(`${prefix} ${op}: unknown layout '${String(layout)}' (expected 'bhtd' or 'bthd')`);
+}
+
+/** Element strides (batch, head, position) of a [B, heads, T, D] operand in a layout; the head dim has stride 1. */
+export interface AttentionStrides {
+  batch: number;
+  head: number;
+  pos: number;
+}
+
+/** Strides of the query-side (q, out, dOut, dq) and key-side (k, v, dk, dv) operands of `a`. */
+export function attentionStrides(a: AttentionArgs<unknown>): { q: AttentionStrides; kv: AttentionStrides } {
+  const { H, Hkv, Tq, Tk, D } = a;
+  if ((a.layout ?? 'bhtd') === 'bthd') {
+    return { q: { batch: Tq * H * D, head: D, pos: H * D }, kv: { batch: Tk * Hkv * D, head: D, pos: Hkv * D } };
+  }
+  return { q: { batch: H * Tq * D, head: Tq * D, pos: D }, kv: { batch: Hkv * Tk * D, head: Tk * D, pos: D } };
 }

@@ -69,6 +69,35 @@ export interface MatmulArgs<S> {
   aBatchStride: number; bBatchStride: number;
 }
 
+/**
+ * A matmul with an elementwise tail applied to each output as it is stored (one pass over memory:
+ * a linear layer's bias, its GELU, or a GELU's backward), and optionally the row sums of op(a).
+ * With none of the options it equals `matmul`.
+ */
+export interface MatmulFusedArgs<S> extends MatmulArgs<S> {
+  /** [N], added to every output row. */
+  bias?: S | null;
+  /** 'gelu': out = gelu(product + bias) and `pre` returns product + bias (the GELU's input). */
+  activation?: 'gelu' | null;
+  /**
+   * Shape [batch, M, N]. out = product * gelu'(geluGradOf): the backward of a GELU whose input
+   * was geluGradOf when the product is the gradient of its output. Not with bias / activation.
+   */
+  geluGradOf?: S | null;
+  /** Also return rowSums[m] = sum over k of op(a)[m, k] (batch must be 1): a bias gradient dYᵀ·1. */
+  rowSums?: boolean;
+}
+
+/** Results of `matmulFused`. */
+export interface MatmulFused<S> {
+  /** [batch, M, N] */
+  out: S;
+  /** [batch, M, N], the GELU's input, with activation 'gelu' (else null). */
+  pre: S | null;
+  /** [M], with rowSums (else null). */
+  rowSums: S | null;
+}
+
 /** Strided copy: dst[dstOffset + sum(i_d * dstStrides_d)] = src[srcOffset + sum(i_d * srcStrides_d)]. */
 export interface CopyArgs<S> {
   src: S; dst: S; dtype: DType;
@@ -78,8 +107,17 @@ export interface CopyArgs<S> {
 }
 
 /**
- * Fused causal / full scaled-dot-product attention (flash-attention style). All tensors are
- * contiguous row-major: q [B, H, Tq, D], k and v [B, Hkv, Tk, D]. Query head h reads kv head
+ * Memory layout of the fused attention operands (all contiguous row-major):
+ * - 'bhtd' (heads first): q, out, dOut, dq [B, H, Tq, D]; k, v, dk, dv [B, Hkv, Tk, D];
+ * - 'bthd' (positions first, what a projection [B, T, H * D] reshapes to without a copy):
+ *   q, out, dOut, dq [B, Tq, H, D]; k, v, dk, dv [B, Tk, Hkv, D].
+ * lse (and the backward's delta) are [B, H, Tq] in both.
+ */
+export type AttentionLayout = 'bhtd' | 'bthd';
+
+/**
+ * Fused causal / full scaled-dot-product attention (flash-attention style). Tensors are contiguous
+ * in `layout` (default 'bhtd': q [B, H, Tq, D], k and v [B, Hkv, Tk, D]). Query head h reads kv head
  * floor(h / (H / Hkv)) (grouped-query attention; H must be a multiple of Hkv). With `causal`,
  * query i sees keys j <= i + (Tk - Tq); a query that sees no key gives a zero output row and
  * lse = -Infinity. Scores are computed in f32 for every storage dtype.
@@ -90,9 +128,11 @@ export interface AttentionArgs<S> {
   B: number; H: number; Hkv: number; Tq: number; Tk: number; D: number;
   scale: number;
   causal: boolean;
+  /** Layout of q, k, v and of every output but lse (default 'bhtd'). */
+  layout?: AttentionLayout;
 }
 
-/** Arguments of the attention backward: the forward's inputs and outputs plus dOut [B, H, Tq, D]. */
+/** Arguments of the attention backward: the forward's inputs and outputs plus dOut (laid out as q). */
 export interface AttentionBackwardArgs<S> extends AttentionArgs<S> {
   out: S;
   /** Log-sum-exp of each query's scaled scores, f32 [B, H, Tq]. */
@@ -116,6 +156,8 @@ export interface Kernels<S> extends FusedKernels<S> {
   reduce(op: ReduceOp, x: S, outer: number, r: number, inner: number, dtype: DType): S;
   /** Batched matmul, see MatmulArgs; output contiguous [batch, M, N]. */
   matmul(args: MatmulArgs<S>): S;
+  /** Matmul with a fused bias / GELU / GELU-backward tail and optional row sums of op(a). */
+  matmulFused(args: MatmulFusedArgs<S>): MatmulFused<S>;
   /** Strided copy into an existing storage. */
   copy(args: CopyArgs<S>): void;
   /** out[n, :] = table[idx[n], :] for table [rows, rowLen]; ids outside [0, rows) give zeros. */
@@ -139,12 +181,12 @@ export interface Kernels<S> extends FusedKernels<S> {
   /** A storage of n elements all equal to value. */
   fill(n: number, value: number, dtype: DType): S;
   /**
-   * Fused attention forward: out [B, H, Tq, D] = softmax(q kᵀ * scale, causal mask) v and the
+   * Fused attention forward: out (laid out as q) = softmax(q kᵀ * scale, causal mask) v and the
    * row log-sum-exp lse (f32 [B, H, Tq]) the backward recomputes the probabilities from.
    */
   attentionForward(args: AttentionArgs<S>): { out: S; lse: S };
   /**
-   * Fused attention backward: dq [B, H, Tq, D]; dk, dv [B, Hkv, Tk, D] summed over the query
+   * Fused attention backward: dq (laid out as q); dk, dv (laid out as k) summed over the query
    * heads sharing each kv head, in a fixed order (deterministic).
    */
   attentionBackward(args: AttentionBackwardArgs<S>): { dq: S; dk: S; dv: S };

@@ -1,8 +1,9 @@
 /**
  * The fused primitives of the kernel table (part of `Kernels<S>`, see backend.ts): row-wise
  * normalisation (LayerNorm, RMSNorm), softmax, softmax + cross-entropy, each with its backward,
- * and the AdamW update. One kernel (or two / three for reductions over rows) replaces the dozens
- * of elementwise dispatches of the composed ops in src/ops/nn.ts and src/optim/adamw.ts.
+ * the AdamW update and the squared norms of many tensors (gradient clipping). One kernel (or two /
+ * three for reductions over rows) replaces the dozens of elementwise dispatches of the composed
+ * ops in src/ops/nn.ts, src/optim/adamw.ts and src/optim/clip.ts.
  *
  * Conventions: x is a contiguous [rows, C] matrix of dtype `dtype` (f32 or f16; f16 is computed
  * in f32). Per-row statistics (`mean`, `rstd`, `lse`) are f32 [rows] storages (float64 on the
@@ -177,6 +178,11 @@ export interface AdamWStepArgs<S> {
   n: number;
   dtype: DType;
   hyper: AdamWHyper;
+  /**
+   * f32 [1] or null: the gradient is multiplied by this device-side factor first (rounded to the
+   * storage precision, as a stored scaled gradient would be), e.g. a gradient-clipping factor.
+   */
+  gradScale?: S | null;
 }
 
 /** The fused kernels every backend implements (merged into `Kernels<S>`). */
@@ -205,4 +211,10 @@ export interface FusedKernels<S> {
    * p = p (1 - lr wd) - lr (m / c1) / (sqrt(v / c2) + eps).
    */
   adamwStep(a: AdamWStepArgs<S>): void;
+  /**
+   * Squared L2 norms of several tensors of one dtype: f32 [xs.length], element t = sum of
+   * xs[t][i]² over i < sizes[t] (f32 accumulation in a fixed order: deterministic). The first
+   * pass of a global gradient-norm clip, in a few dispatches instead of several per tensor.
+   */
+  sumSquares(xs: readonly S[], sizes: readonly number[], dtype: DType): S;
 }

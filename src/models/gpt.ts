@@ -9,9 +9,9 @@ import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { ones, randn, zeros } from '../ops/creation.js';
 import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
-import { layerNorm, linear, rmsNorm } from '../ops/nn.js';
+import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
-import { expand, permute, reshape, slice, unsqueeze } from '../ops/movement.js';
+import { expand, reshape, slice, unsqueeze } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionHooks } from '../nn/attention.js';
 import { HookPoint, type BackwardHook, type ForwardHook, type RemoveHook } from '../nn/hook-point.js';
 import {
@@ -97,26 +97,19 @@ export class Attention extends Module {
   forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
     const [B, T] = x.shape as [number, number, number];
     const { nHead, nKvHead, dHead } = this.cfg;
-    // [B, T, d] -> hooked [B, T, h, dHead] -> [B, h, T, dHead]
-    const heads = (t: Tensor, h: number, hook: HookPoint) => permute(hook.forward(reshape(t, [B, T, h, dHead])), [0, 2, 1, 3]);
+    // Positions before heads ('bthd'): the projections reshape without copies, the fused
+    // attention reads them in place and shares kv heads itself (grouped-query attention).
+    const heads = (t: Tensor, h: number, hook: HookPoint) => hook.forward(reshape(t, [B, T, h, dHead])); // [B, T, h, dHead]
     let q = heads(linear(x, this.W_Q, this.b_Q), nHead, this.hook_q);
     let k = heads(linear(x, this.W_K, this.b_K), nKvHead, this.hook_k);
     let v = heads(linear(x, this.W_V, this.b_V), nKvHead, this.hook_v);
     if (rope) {
-      q = this.hook_rot_q.forwardPermuted(applyRope(q, rope[0], rope[1]), [0, 2, 1, 3]);
-      k = this.hook_rot_k.forwardPermuted(applyRope(k, rope[0], rope[1]), [0, 2, 1, 3]);
+      q = this.hook_rot_q.forward(applyRope(q, rope[0], rope[1]));
+      k = this.hook_rot_k.forward(applyRope(k, rope[0], rope[1]));
     }
-    if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, nKvHead, Tk, dHead]
-    if (nKvHead !== nHead) {
-      const g = nHead / nKvHead;
-      const Tk = k.shape[2]!;
-      const share = (t: Tensor) => reshape(expand(unsqueeze(t, 2), [B, nKvHead, g, Tk, dHead]), [B, nHead, Tk, dHead]);
-      k = share(k);
-      v = share(v);
-    }
-    const z = scaledDotProductAttention(q, k, v, { causal: true, hooks: this.attentionHooks() }); // [B, nHead, T, dHead]
-    const merged = reshape(this.hook_z.forward(permute(z, [0, 2, 1, 3])), [B, T, nHead * dHead]);
-    return linear(merged, this.W_O, this.b_O);
+    if (kv) [k, v] = kv.cache.append(kv.layer, k, v); // [B, Tk, nKvHead, dHead]
+    const z = scaledDotProductAttention(q, k, v, { causal: true, layout: 'bthd', hooks: this.attentionHooks() }); // [B, T, nHead, dHead]
+    return linear(reshape(this.hook_z.forward(z), [B, T, nHead * dHead]), this.W_O, this.b_O);
   }
 
   /** Hooks on the scores / pattern, when attached (they switch attention to the materialized path). */
@@ -132,7 +125,7 @@ export class MLP extends Module {
   W_in: Tensor; b_in: Tensor | null;
   W_gate: Tensor | null;
   W_out: Tensor; b_out: Tensor | null;
-  /** Pre-activation [B, T, dMlp] (gpt2: W_in x + b_in; llama: the gate W_gate x). */
+  /** Pre-activation [B, T, dMlp] (gpt2: W_in x + b_in; llama: the gate W_gate x); hooking it or hook_post runs the gpt2 MLP unfused. */
   hook_pre = new HookPoint();
   /** llama: the linear branch W_in x [B, T, dMlp]. */
   hook_pre_linear = new HookPoint();
@@ -155,8 +148,11 @@ export class MLP extends Module {
       const lin = this.hook_pre_linear.forward(linear(x, this.W_in));
       return linear(this.hook_post.forward(mul(mul(gate, sigmoid(gate)), lin)), this.W_out);
     }
-    const pre = this.hook_pre.forward(linear(x, this.W_in, this.b_in));
-    return linear(this.hook_post.forward(gelu(pre)), this.W_out, this.b_out);
+    if (this.hook_pre.active || this.hook_post.active) {
+      const pre = this.hook_pre.forward(linear(x, this.W_in, this.b_in));
+      return linear(this.hook_post.forward(gelu(pre)), this.W_out, this.b_out);
+    }
+    return geluMlp(x, this.W_in, this.b_in, this.W_out, this.b_out); // linear(gelu(linear(x, W_in, b_in)), W_out, b_out), fused
   }
 }
 

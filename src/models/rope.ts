@@ -8,7 +8,7 @@ import { add, mul, sub } from '../ops/elementwise.js';
 import { concat, reshape, slice } from '../ops/movement.js';
 import { withBackend } from '../runtime.js';
 
-/** cos and sin tables [T, dHead/2, 1] for positions offset..offset+T-1. */
+/** cos and sin tables [T, 1, dHead/2, 1] for positions offset..offset+T-1 (the 1 broadcasts over heads). */
 export function ropeTables(like: Tensor, T: number, dHead: number, theta: number, offset = 0): [Tensor, Tensor] {
   const half = dHead / 2;
   const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
@@ -21,16 +21,16 @@ export function ropeTables(like: Tensor, T: number, dHead: number, theta: number
     }
   }
   return withBackend(like.backend, () => [
-    tensor(cos, { shape: [T, half, 1] }),
-    tensor(sin, { shape: [T, half, 1] }),
+    tensor(cos, { shape: [T, 1, half, 1] }),
+    tensor(sin, { shape: [T, 1, half, 1] }),
   ]);
 }
 
-/** Rotates x [..., T, dHead] with tables from `ropeTables`. */
+/** Rotates x [..., T, heads, dHead] with tables from `ropeTables`. */
 export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const shape = x.shape.slice();
   const dHead = shape[shape.length - 1]!;
-  const pairs = reshape(x, [...shape.slice(0, -1), dHead / 2, 2]); // [..., T, dHead/2, 2]
+  const pairs = reshape(x, [...shape.slice(0, -1), dHead / 2, 2]); // [..., T, heads, dHead/2, 2]
   const x0 = slice(pairs, -1, 0, 1), x1 = slice(pairs, -1, 1, 2);
   const r0 = sub(mul(x0, cos), mul(x1, sin));
   const r1 = add(mul(x0, sin), mul(x1, cos));

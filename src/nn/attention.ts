@@ -6,18 +6,20 @@
  *    additive mask, with `materialize: true` or `hooks` (hooks on the scores / pattern), and for
  *    shapes the fused kernels do not take (broadcast batch dims, head size of v != that of q,
  *    head size > 128).
- * Both accept grouped-query k / v with fewer heads than q.
+ * Both accept grouped-query k / v with fewer heads than q, and both layouts ('bhtd': heads before
+ * positions; 'bthd': positions before heads, e.g. a [B, T, H * D] projection reshaped — the fused
+ * kernels read it in place, the materialized path permutes).
  */
 import type { Tensor } from '../tensor.js';
 import { add, mul, where } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { softmax } from '../ops/nn.js';
 import { arange } from '../ops/creation.js';
-import { expand, reshape, unsqueeze } from '../ops/movement.js';
+import { expand, permute, reshape, unsqueeze } from '../ops/movement.js';
 import { ge } from '../ops/elementwise.js';
 import { attentionGeometry, flashAttention } from '../ops/attention.js';
 import { ATTENTION_MAX_HEAD_DIM } from '../backend/attention-args.js';
-import { isFloat } from '../backend/backend.js';
+import { isFloat, type AttentionLayout } from '../backend/backend.js';
 import { withBackend } from '../runtime.js';
 
 /** Options of `scaledDotProductAttention`. */
@@ -33,6 +35,11 @@ export interface AttentionOptions {
    * hooks that need the attention pattern). Default false.
    */
   materialize?: boolean;
+  /**
+   * 'bhtd' (default): q [..., H, Tq, D], k and v [..., Hkv, Tk, D], output [..., H, Tq, Dv].
+   * 'bthd': q [..., Tq, H, D], k and v [..., Tk, Hkv, D], output [..., Tq, H, Dv] (rank >= 3).
+   */
+  layout?: AttentionLayout;
   /**
    * Callbacks on the materialized path (setting either forces it): `scores` sees the scaled,
    * masked scores [..., Tq, Tk] (masked entries -Infinity) and `pattern` the softmax weights; each
@@ -54,17 +61,24 @@ export interface AttentionHooks {
  * kv head floor(h / (H / Hkv))); rank-2 and broadcast inputs work too (materialized path).
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
-  if (!opts.mask && !opts.materialize && !opts.hooks && fusable(q, k, v)) {
-    return flashAttention(q, k, v, { causal: !!opts.causal, scale: opts.scale });
+  const layout = opts.layout ?? 'bhtd';
+  if (!opts.mask && !opts.materialize && !opts.hooks && fusable(q, k, v, layout)) {
+    return flashAttention(q, k, v, { causal: !!opts.causal, scale: opts.scale, layout });
   }
-  return materializedAttention(q, k, v, opts);
+  if (layout === 'bhtd') return materializedAttention(q, k, v, opts);
+  if (layout !== 'bthd') throw new Error(`storygrad: scaledDotProductAttention: unknown layout '${String(layout)}' (expected 'bhtd' or 'bthd')`);
+  for (const [n, t] of [['q', q], ['k', k], ['v', v]] as const) {
+    if (t.rank < 3) throw new Error(`storygrad: scaledDotProductAttention: layout 'bthd' needs ${n} [..., T, heads, D], got ${t.describe()}`);
+  }
+  const swap = (t: Tensor) => permute(t, [...t.shape.keys()].map((i, _, a) => (i === a.length - 3 ? i + 1 : i === a.length - 2 ? i - 1 : i)));
+  return swap(materializedAttention(swap(q), swap(k), swap(v), opts)); // [..., Tq, H, Dv]
 }
 
 /** Whether the fused kernels take these operands. */
-function fusable(q: Tensor, k: Tensor, v: Tensor): boolean {
+function fusable(q: Tensor, k: Tensor, v: Tensor, layout: AttentionLayout): boolean {
   if (!isFloat(q.dtype) || k.dtype !== q.dtype || v.dtype !== q.dtype) return false;
   if (q.backend !== k.backend || q.backend !== v.backend) return false;
-  const g = attentionGeometry(q, k, v);
+  const g = attentionGeometry(q, k, v, layout);
   return typeof g !== 'string' && g.D <= ATTENTION_MAX_HEAD_DIM;
 }
 

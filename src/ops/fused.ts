@@ -119,3 +119,17 @@ export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignore
   dropUnlessRecorded(loss, [lse]);
   return loss;
 }
+
+/**
+ * Squared L2 norms of tensors on one backend: f32 [ts.length], element t = sum of ts[t]² (the
+ * `sumSquares` kernel: a few dispatches for any number of tensors of one dtype). Not
+ * differentiable (gradient clipping runs outside autograd).
+ */
+export function sumSquaresFused(ts: readonly Tensor[]): Tensor {
+  if (ts.length === 0) throw new Error('storygrad: sumSquares needs at least one tensor');
+  for (const t of ts) requireFloat('sumSquares', t);
+  const be = backendOf('sumSquares', ...ts);
+  const dtypes = [...new Set(ts.map((t) => t.dtype))];
+  if (dtypes.length > 1) throw new Error(`storygrad: sumSquares: tensors of one dtype expected, got ${dtypes.join(', ')}`);
+  return wrap(be, be.kernels.sumSquares(ts.map((t) => t.storage), ts.map((t) => t.size), dtypes[0]!), [ts.length], 'f32');
+}

@@ -1,19 +1,20 @@
 /**
  * Neural-network functions: softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout,
- * linear. layerNorm, rmsNorm, crossEntropy and last-dim softmax run on the fused kernels
- * (ops/fused.ts); their compositions from primitive ops stay exported (`*Composed`) as
+ * linear, geluMlp. layerNorm, rmsNorm, crossEntropy and last-dim softmax run on the fused kernels
+ * (ops/fused.ts), linear and geluMlp on the fused matmul (ops/linear.ts); their compositions from primitive ops stay exported (`*Composed`) as
  * independent references for tests. Autograd differentiates the compositions.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Tensor } from '../tensor.js';
 import { fmt, normDim } from '../shape.js';
-import { add, cast, exp, log, mul, ne, neg, rsqrt, sub, where, ge, div } from './elementwise.js';
+import { add, cast, exp, gelu, log, mul, ne, neg, rsqrt, sub, where, ge, div } from './elementwise.js';
 import { max, mean, sum } from './reduce.js';
 import { pickLast } from './indexing.js';
 import { matmul } from './matmul.js';
 import { requireDtype, requireFloat, scalar, wrap } from './common.js';
 import { nextSeed } from './creation.js';
 import { layerNormFused, rmsNormFused, softmaxCrossEntropyFused, softmaxLastFused } from './fused.js';
+import { geluMlpFusable, geluMlpFused, linearFusable, linearFused } from './linear.js';
 
 function shiftByMax(x: Tensor, d: number): Tensor {
   // Subtracting the (constant) row max does not change softmax, so it needs no gradient.
@@ -149,8 +150,31 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
   return mul(x, mul(keepMask, scale));
 }
 
-/** x @ weightᵀ + bias, with weight [out, in] (PyTorch's Linear layout). */
+/**
+ * x @ weightᵀ + bias, with weight [out, in] (PyTorch's Linear layout). One fused matmul (bias in
+ * its stores, bias gradient in the weight-gradient matmul: src/ops/linear.ts) when weight is 2-D
+ * and bias is [out]; other shapes broadcast through the composed ops.
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearFusable(x, weight, bias) ? linearFused(x, weight, bias) : linearComposed(x, weight, bias);
+}
+
+/** `linear` composed of matmul and add (the reference the fused op is tested against). */
+export function linearComposed(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const y = matmul(x, weight, { transposeB: true });
   return bias ? add(y, bias) : y;
+}
+
+/**
+ * The GPT-2 MLP, linear(gelu(linear(x, wIn, bIn)), wOut, bOut), as one op on two fused matmuls
+ * whose backward applies the GELU derivative inside a matmul (src/ops/linear.ts); composed when
+ * the operands do not fit the fused path.
+ */
+export function geluMlp(x: Tensor, wIn: Tensor, bIn: Tensor | null, wOut: Tensor, bOut: Tensor | null): Tensor {
+  return geluMlpFusable(x, wIn, bIn, wOut, bOut) ? geluMlpFused(x, wIn, bIn, wOut, bOut) : geluMlpComposed(x, wIn, bIn, wOut, bOut);
+}
+
+/** `geluMlp` composed of linearComposed and gelu (the reference). */
+export function geluMlpComposed(x: Tensor, wIn: Tensor, bIn: Tensor | null, wOut: Tensor, bOut: Tensor | null): Tensor {
+  return linearComposed(gelu(linearComposed(x, wIn, bIn)), wOut, bOut);
 }

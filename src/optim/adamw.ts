@@ -11,7 +11,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { add, cast, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
 import { wrap } from '../ops/common.js';
 import { Optimizer } from './optimizer.js';
@@ -28,6 +28,12 @@ export interface AdamWOptions {
    * ops (about 12 dispatches per parameter instead of 1): a reference for tests.
    */
   fused?: boolean;
+}
+
+/** Options of `AdamW.step`. */
+export interface AdamWStepOptions {
+  /** f32 scalar tensor multiplying every gradient before the update (default: none). */
+  gradScale?: Tensor | null;
 }
 
 /** AdamW as in Loshchilov & Hutter: p -= lr * (m̂ / (√v̂ + eps) + wd p). */
@@ -52,14 +58,21 @@ export class AdamW extends Optimizer {
     this.fused = opts.fused ?? true;
   }
 
-  override step(): void {
+  /**
+   * One update. `gradScale` (an f32 scalar tensor on the parameters' backend, e.g. the factor of
+   * `clipScaleOnDevice`) multiplies every gradient first, inside the fused kernel: clipping without
+   * rewriting the gradients. The `.grad` tensors themselves are left unchanged.
+   */
+  override step(opts: AdamWStepOptions = {}): void {
+    const s = opts.gradScale ?? null;
+    if (s && (s.size !== 1 || s.dtype !== 'f32')) throw new Error(`storygrad: AdamW.step: gradScale must be one f32 value, got ${s.describe()}`);
     this.t++;
-    if (this.fused) this.stepFused();
-    else this.stepComposed();
+    if (this.fused) this.stepFused(s);
+    else this.stepComposed(s);
   }
 
   /** One adamwStep dispatch per parameter; param, m and v are updated in place. */
-  private stepFused(): void {
+  private stepFused(gradScale: Tensor | null): void {
     const [beta1, beta2] = this.betas;
     const hyper = {
       lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
@@ -74,7 +87,8 @@ export class AdamW extends Optimizer {
         }
         const m = this.moment(this.m, p), v = this.moment(this.v, p);
         for (const t of [p, m, v]) ownStorage(t);
-        p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper });
+        if (gradScale && gradScale.backend !== p.backend) throw new Error('storygrad: AdamW.step: gradScale lives on another backend than the parameters');
+        p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper, gradScale: gradScale?.storage ?? null });
       }
     });
   }
@@ -90,16 +104,17 @@ export class AdamW extends Optimizer {
   }
 
   /** The composed reference: the same arithmetic as adamw.wgsl, one elementwise op at a time. */
-  private stepComposed(): void {
+  private stepComposed(gradScale: Tensor | null): void {
     const [b1, b2] = this.betas;
     const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
     noGrad(() => tidy(() => {
       for (const p of this.params) {
         if (!p.grad) continue;
+        const g = gradScale ? mul(p.grad, cast(gradScale, p.dtype)) : p.grad;
         const m0 = this.m.get(p) ?? keep(zerosLike(p));
         const v0 = this.v.get(p) ?? keep(zerosLike(p));
-        const m1 = keep(add(mul(m0, b1), mul(p.grad, 1 - b1)));
-        const v1 = keep(add(mul(v0, b2), mul(square(p.grad), 1 - b2)));
+        const m1 = keep(add(mul(m0, b1), mul(g, 1 - b1)));
+        const v1 = keep(add(mul(v0, b2), mul(square(g), 1 - b2)));
         m0.dispose(); v0.dispose();
         this.m.set(p, m1); this.v.set(p, v1);
         const update = div(mul(m1, 1 / c1), add(sqrt(mul(v1, 1 / c2)), this.eps));

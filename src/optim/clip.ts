@@ -1,9 +1,23 @@
-/** Global gradient-norm clipping. */
+/**
+ * Global gradient-norm clipping. The norm comes from the fused `sumSquares` kernel (a few
+ * dispatches for all parameters, not three per tensor); `clipScaleOnDevice` returns the clip
+ * factor without touching the gradients, for an optimizer that applies it inside its update
+ * (`AdamW.step({ gradScale })`), so a clipped training step needs no pass over the gradients.
+ */
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
 import type { Tensor } from '../tensor.js';
-import { add, div, minimum, mul, sqrt, square } from '../ops/elementwise.js';
+import { add, cast, div, minimum, mul, sqrt } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
+import { sumSquaresFused } from '../ops/fused.js';
+
+/** The joint L2 norm of tensors (f32 scalar): one sumSquares call per dtype, then a sum and a sqrt. */
+function globalNorm(ts: Tensor[]): Tensor {
+  const byDtype = new Map<string, Tensor[]>();
+  for (const t of ts) byDtype.set(t.dtype, [...(byDtype.get(t.dtype) ?? []), t]);
+  const parts = [...byDtype.values()].map((group) => sum(sumSquaresFused(group)));
+  return sqrt(parts.reduce((a, b) => add(a, b)));
+}
 
 /**
  * Scales all gradients so their joint L2 norm is at most maxNorm. Returns the norm before
@@ -12,7 +26,7 @@ import { sum } from '../ops/reduce.js';
 export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Promise<number> {
   const ps = [...params].filter((p) => p.grad);
   if (ps.length === 0) return 0;
-  const normT = noGrad(() => tidy(() => sqrt(ps.map((p) => sum(square(p.grad!))).reduce((a, b) => add(a, b)))));
+  const normT = noGrad(() => tidy(() => globalNorm(ps.map((p) => p.grad!))));
   const norm = await normT.item();
   normT.dispose();
   if (norm > maxNorm && Number.isFinite(norm)) {
@@ -29,23 +43,37 @@ export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): P
 }
 
 /**
+ * The clip factor without a readback and without touching the gradients: `norm` is the joint L2
+ * norm of the gradients and `scale` = min(1, maxNorm / (norm + 1e-6)), both f32 scalars on the
+ * device, in the caller's scope. Pass `scale` to `AdamW.step({ gradScale })`. Null when no
+ * parameter has a gradient.
+ */
+export function clipScaleOnDevice(params: Iterable<Tensor>, maxNorm: number): { norm: Tensor; scale: Tensor } | null {
+  const ps = [...params].filter((p) => p.grad);
+  if (ps.length === 0) return null;
+  return noGrad(() => {
+    const norm = globalNorm(ps.map((p) => p.grad!));
+    const scale = tidy(() => minimum(div(maxNorm, add(norm, 1e-6)), 1));
+    return { norm, scale };
+  });
+}
+
+/**
  * Clipping without a readback: scales all gradients by min(1, maxNorm / (norm + 1e-6)) on the
  * device and returns the norm before clipping as a scalar tensor (read it later, e.g. with the
  * loss, so a training step needs no synchronisation). The tensor belongs to the caller's scope.
  */
 export function clipGradNormOnDevice(params: Iterable<Tensor>, maxNorm: number): Tensor | null {
   const ps = [...params].filter((p) => p.grad);
-  if (ps.length === 0) return null;
-  return noGrad(() => {
-    const norm = sqrt(ps.map((p) => sum(square(p.grad!))).reduce((a, b) => add(a, b)));
-    tidy(() => {
-      const scale = minimum(div(maxNorm, add(norm, 1e-6)), 1);
-      for (const p of ps) {
-        const g = keep(mul(p.grad!, scale));
-        p.grad!.dispose();
-        p.grad = g;
-      }
-    });
-    return norm;
-  });
+  const c = clipScaleOnDevice(ps, maxNorm);
+  if (!c) return null;
+  noGrad(() => tidy(() => {
+    for (const p of ps) {
+      const g = keep(mul(p.grad!, cast(c.scale, p.grad!.dtype)));
+      p.grad!.dispose();
+      p.grad = g;
+    }
+  }));
+  c.scale.dispose();
+  return c.norm;
 }

@@ -4,16 +4,17 @@
  * checkpoints with exact resumption, a progress line, and a clear stop on non-finite losses.
  *
  * One step = `gradAccum` micro-batches (forward + backward, gradients accumulate), clipping on
- * the device, one optimizer update, and one readback of (loss, grad norm) before the update so
- * a non-finite step never touches the weights. Batches depend only on (seed, step), the kernels
- * are deterministic and the optimizer/RNG state is checkpointed, so a resumed run produces the
- * same losses as an uninterrupted one.
+ * the device (the clip factor is applied inside the fused AdamW update), one optimizer update, and
+ * one readback of (loss, grad norm) before the update so a non-finite step never touches the
+ * weights. Batches depend only on (seed, step), the kernels are deterministic and the
+ * optimizer/RNG state is checkpointed, so a resumed run produces the same losses as an
+ * uninterrupted one.
  */
 import type { GPT } from '../models/gpt.js';
 import type { Tensor } from '../tensor.js';
 import type { Batch } from '../data/loader.js';
 import { AdamW } from '../optim/adamw.js';
-import { clipGradNormOnDevice } from '../optim/clip.js';
+import { clipScaleOnDevice } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
 import { memory } from '../memory/memory.js';
@@ -265,6 +266,7 @@ export class Trainer {
       this.optimizer.lr = lr;
       let tokens = 0;
       const firstBatch: Batch[] = [];
+      const clipScale: { t: Tensor | null } = { t: null }; // the clip factor, applied inside the AdamW update
       // (loss, grad norm) of the step, still on the device.
       const stats = withBackend(this.backend, () => tidy(() => {
         let total: Tensor | null = null;
@@ -275,8 +277,9 @@ export class Trainer {
           const l = this.microStep(b);
           total = total ? add(total, l) : l;
         }
-        const norm = o.gradClip > 0 ? clipGradNormOnDevice(params, o.gradClip) : null;
-        return keep(stack([total!, norm ?? total!]));
+        const clip = o.gradClip > 0 ? clipScaleOnDevice(params, o.gradClip) : null;
+        if (clip) clipScale.t = keep(clip.scale);
+        return keep(stack([total!, clip?.norm ?? total!]));
       }));
       const [loss, gradNorm] = Array.from(await stats.data());
       stats.dispose();
@@ -284,12 +287,14 @@ export class Trainer {
         const b = firstBatch[0]!;
         const culprit = (await findNonFiniteParameter(this.model)) ?? (await findNonFiniteActivation(this.model, b.inputs, b.batchSize, b.seqLen));
         this.optimizer.zeroGrad();
+        clipScale.t?.dispose();
         throw new NonFiniteLossError(step, culprit, loss!, gradNorm!);
       }
       withBackend(this.backend, () => {
-        this.optimizer.step();
+        this.optimizer.step({ gradScale: clipScale.t });
         this.optimizer.zeroGrad();
       });
+      clipScale.t?.dispose();
       this.step++;
       this.tokensSeen += tokens;
       tokensThisRun += tokens;

@@ -14,6 +14,7 @@ import { roundToHalf } from '../../io/half.js';
 import { forEachStrided } from './strided.js';
 import { makeCpuFusedKernels } from './fused.js';
 import { attentionBackwardCpu, attentionForwardCpu } from './attention.js';
+import { matmulFusedCpu } from './matmul-fused.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
 
@@ -113,8 +114,9 @@ function assertLive(s: CpuStorage): void {
 
 function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
   const out = (n: number, dtype: DType) => be.alloc(n, dtype);
-  return {
+  const table: Kernels<CpuStorage> = {
     ...makeCpuFusedKernels(be),
+    matmulFused: (args) => matmulFusedCpu(be, table.matmul, args),
     unary(op: UnaryOp, x, n, dtype) {
       const f = dtype === 'i32' ? intUnary[op] : floatUnary[op];
       if (!f) throw new Error(`storygrad: unary '${op}' is not defined for ${dtype}`);
@@ -266,6 +268,7 @@ function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
     attentionForward: (args) => attentionForwardCpu(be, args),
     attentionBackward: (args) => attentionBackwardCpu(be, args),
   };
+  return table;
 }
 
 function size(shape: number[]): number {

@@ -8,6 +8,7 @@
 import type { DType } from '../backend.js';
 import type { FusedKernels } from '../fused.js';
 import type { CpuBackend, CpuStorage } from './cpu-backend.js';
+import { roundToHalf } from '../../io/half.js';
 
 /** The fused part of the CPU kernel table. */
 export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
@@ -155,7 +156,7 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
       return be.finish(d);
     },
 
-    adamwStep({ param, grad, m, v, n, dtype, hyper }) {
+    adamwStep({ param, grad, m, v, n, dtype, hyper, gradScale }) {
       const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = hyper;
       // Each operation rounds to the storage precision, like the composed ops (one storage each),
       // so the f32 result equals the composed optimizer's on this backend.
@@ -163,8 +164,11 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
       const k1 = r(1 - beta1), k2 = r(1 - beta2), ic1 = r(1 / c1), ic2 = r(1 / c2);
       const decay = r(1 - lr * weightDecay), lrr = r(lr), b1 = r(beta1), b2 = r(beta2), e = r(eps);
       const p = param.data, g = grad.data, md = m.data, vd = v.data;
+      // A gradient scale multiplies first, rounded like a stored scaled gradient.
+      const s = gradScale ? gradScale.data[0]! : 1;
+      const rg = dtype === 'f16' && !be.float64 ? roundToHalf : r;
       for (let i = 0; i < n; i++) {
-        const gi = g[i]!;
+        const gi = gradScale ? rg(g[i]! * s) : g[i]!;
         const mi = r(r(md[i]! * b1) + r(gi * k1));
         const vi = r(r(vd[i]! * b2) + r(r(gi * gi) * k2));
         const upd = r(r(mi * ic1) / r(r(Math.sqrt(r(vi * ic2))) + e));
@@ -176,6 +180,19 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
       be.finish(param);
       be.finish(m);
       be.finish(v);
+    },
+
+    sumSquares(xs, sizes, dtype) {
+      if (xs.length !== sizes.length) throw new Error(`storygrad: sumSquares: ${xs.length} tensors but ${sizes.length} sizes`);
+      if (dtype === 'i32') throw new Error('storygrad: sumSquares is defined for f32 and f16 only');
+      const o = stats(xs.length);
+      xs.forEach((x, t) => {
+        if (x.data.length < sizes[t]!) throw new Error(`storygrad: sumSquares: tensor ${t} holds ${x.data.length} elements, needs ${sizes[t]}`);
+        let s = 0;
+        for (let i = 0; i < sizes[t]!; i++) s += x.data[i]! * x.data[i]!;
+        o.data[t] = s;
+      });
+      return o;
     },
   };
 }

@@ -10,11 +10,11 @@
  * All three kernels keep each lane's rows in vec4 registers and stage tiles of the other operand
  * (keys for the forward and dq, queries for dk/dv) in workgroup memory, so every element is read
  * from storage once per workgroup. Two configurations: 'software' (llvmpipe and the like: 8
- * lanes = one SIMD vector, 2-4 rows per lane, because there every memory access is scalarised per
+ * lanes = one SIMD vector, 1-8 rows per lane, because there every memory access is scalarised per
  * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
-import { checkAttentionArgs } from '../attention-args.js';
+import { attentionStrides, checkAttentionArgs } from '../attention-args.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
@@ -41,12 +41,16 @@ interface Shape { wg: number; rows: number }
  * D = 64 (B 8, H 8, T 512, causal, llvmpipe on 2 cores): 4 rows per lane in the forward and dq
  * passes take 1.75 s for forward + backward against 2.5 s with 2 rows, but compile in about 12 and
  * 15 s against 6 and 8 s (cold shader cache, machine under load); dk/dv with 4 rows compiled in
- * about 50 s, so it keeps 2. 16 lanes instead of 8 changed nothing. Real GPUs: 64 lanes of one row.
+ * about 50 s, so it keeps 2. 16 lanes instead of 8 changed nothing. At D = 16 (the demo's heads:
+ * B 8, H 4, T 128, layout 'bthd', causal) 8 rows per lane in all three passes cost 31.3 ms of
+ * process CPU time for forward + backward against 38.8 with 4 rows (34.4 with 8 rows in the
+ * forward and dq passes only; medians of 5, in-process, load average 8); their registers equal
+ * those of 2 rows at D = 64, and so do their compile times. Real GPUs: 64 lanes of one row.
  */
 function shapeOf(kind: 'software' | 'gpu', pass: Pass, D: number): Shape {
   const forced = attentionVariants.rows?.[pass];
   if (kind === 'gpu') return { wg: 64, rows: forced ?? 1 };
-  const rows = pass === 'dkv' ? (D <= 16 ? 4 : D <= 64 ? 2 : 1) : D <= 64 ? 4 : 1;
+  const rows = D <= 16 ? 8 : pass === 'dkv' ? (D <= 64 ? 2 : 1) : D <= 64 ? 4 : 1;
   return { wg: 8, rows: forced ?? rows };
 }
 /** Workgroup memory every adapter offers (maxComputeWorkgroupStorageSize's guaranteed minimum). */
@@ -60,14 +64,9 @@ const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
 /** vec4s per head row. */
 const hd4 = (D: number): number => Math.ceil(D / 4);
 
-/** Keys per staged tile of the dq kernel: k and v tiles of BC x HD4 vec4. */
+/** Keys per staged tile of the forward and dq kernels: k and v tiles of BC x HD4 vec4. */
 function tileKeys(D: number): number {
   return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D)))));
-}
-
-/** Keys per staged tile of the forward kernel: k and v tiles plus the scores of every row. */
-function tileKeysFwd(D: number, s: Shape): number {
-  return Math.max(1, Math.min(64, Math.floor(WG_MEM / (2 * 16 * hd4(D) + 4 * s.wg * s.rows))));
 }
 
 /** Queries per staged tile of the dk/dv kernel: q and dOut tiles plus lse and delta. */
@@ -102,10 +101,12 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
   }
 
   function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+    const st = attentionStrides(a);
     return [
       a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
       a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
-      hd4(a.D), 0, 0, 0,
+      hd4(a.D), st.q.batch, st.q.head, st.q.pos,
+      st.kv.batch, st.kv.head, st.kv.pos, 0,
     ];
   }
 
@@ -132,7 +133,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       if (B * H * Tq === 0) return { out: o, lse };
       const c = shapeOf(kind(), 'fwd', D);
       run(
-        spec('attention_fwd', 'main', a, tileKeysFwd(D, c), c, [U, R(1), R(2), R(3), W(4), W(5)]),
+        spec('attention_fwd', 'main', a, tileKeys(D), c, [U, R(1), R(2), R(3), W(4), W(5)]),
         params(a, B * H),
         [qb, kb, vb, bind(o), bind(lse)],
         grid(Tq, B * H, c.wg * c.rows),

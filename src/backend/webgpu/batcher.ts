@@ -4,12 +4,14 @@
  * automatically after `maxPending` dispatches. At submit: the staged uniforms are written first
  * (uniforms.ts), the encoder is submitted, then the buffer pool's epoch ends (pool.ts explains
  * why buffers freed in an epoch are reusable by uploads only after this point).
+ * Bind groups come from a cache (bind-groups.ts); uniform blocks are bound with dynamic offsets.
  * Also holds the dispatch-geometry helper for large 1-D index spaces.
  */
 import type { BufferPool } from './pool.js';
 import type { UniformArena } from './uniforms.js';
 import type { CachedPipeline } from './pipelines.js';
 import type { KernelProfiler } from './profiler.js';
+import type { BindGroupCache } from './bind-groups.js';
 
 export class CommandBatcher {
   private encoder: GPUCommandEncoder | null = null;
@@ -26,6 +28,7 @@ export class CommandBatcher {
     private readonly device: GPUDevice,
     private readonly pool: BufferPool,
     private readonly uniforms: UniformArena,
+    private readonly bindGroups: BindGroupCache,
     readonly maxPending = 1024,
   ) {}
 
@@ -33,12 +36,19 @@ export class CommandBatcher {
     return this.pendingCount;
   }
 
-  /** Records one dispatch of `p` with `buffers` bound in the order of p.bindings. */
-  dispatch(p: CachedPipeline, resources: GPUBindingResource[], groups: readonly [number, number, number]): void {
-    const bindGroup = this.device.createBindGroup({
-      layout: p.layout,
-      entries: p.bindings.map(([binding], i) => ({ binding, resource: resources[i]! })),
+  /**
+   * Records one dispatch of `p` with `resources` bound in the order of p.bindings. A uniform
+   * binding's offset becomes a dynamic offset (its bind group entry starts at 0).
+   */
+  dispatch(p: CachedPipeline, resources: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+    const offsets: number[] = [];
+    const entries = p.bindings.map(([binding, kind], i): readonly [number, GPUBufferBinding] => {
+      const r = resources[i]!;
+      if (kind !== 'uniform') return [binding, r];
+      offsets.push(r.offset ?? 0);
+      return [binding, { buffer: r.buffer, offset: 0, size: r.size }];
     });
+    const bindGroup = this.bindGroups.get(p.layout, entries);
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     this.dispatches++;
     if (this.profiler) {
@@ -53,7 +63,7 @@ export class CommandBatcher {
       this.pass = this.encoder.beginComputePass();
     }
     this.pass.setPipeline(p.pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setBindGroup(0, bindGroup, offsets);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     if (++this.pendingCount >= this.maxPending) this.flush();
   }

@@ -1,7 +1,7 @@
 /**
  * WebGPU dispatch of the fused kernels (`FusedKernels<GpuStorage>`, see ../fused.ts): argument
  * checks, uniforms, variant choice and grids for kernels/layer_norm.wgsl, rms_norm.wgsl,
- * norm_params.wgsl, softmax.wgsl, cross_entropy.wgsl and adamw.wgsl. Spread into the kernel
+ * norm_params.wgsl, softmax.wgsl, cross_entropy.wgsl, adamw.wgsl and sum_squares.wgsl. Spread into the kernel
  * table by kernels.ts.
  *
  * Row kernels come in two variants: one thread per row looping over it in order ('seq') or one
@@ -31,6 +31,9 @@ export const fusedVariants: { rows: 'auto' | 'seq' | 'wg'; normParamRowsPerBlock
 
 /** Threads per workgroup of the one-thread-per-element / per-row kernels. */
 const SEQ_WG = 64;
+/** Tensors per sum_squares dispatch (six read bindings and the output: within the 8 storage buffers every adapter offers). */
+const SUM_SQUARES_SLOTS = 6;
+const SUM_SQUARES_WG = 64;
 const U: readonly [number, BindingKind] = [0, 'uniform'];
 
 export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
@@ -296,7 +299,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       return d;
     },
 
-    adamwStep({ param, grad, m, v, n, dtype, hyper }) {
+    adamwStep({ param, grad, m, v, n, dtype, hyper, gradScale }) {
       ctx.check();
       checkFloat(dtype, 'adamwStep');
       const pb = need(param, n, dtype, 'adamwStep param');
@@ -305,15 +308,43 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const vb = need(v, n, dtype, 'adamwStep v');
       const bufs = [param, grad, m, v].map((s) => s.buffer);
       if (new Set(bufs).size !== 4) throw new Error(`${ERR} adamwStep: param, grad, m and v must be four different storages`);
+      const sb = gradScale ? need(gradScale, 1, 'f32', 'adamwStep gradScale') : null;
       if (n === 0) return;
       const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = hyper;
       const f = f32Bits;
       run(
-        { file: 'adamw', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'write'], [2, 'read'], [3, 'write'], [4, 'write']] },
+        {
+          file: 'adamw', subs: { ELEM: dtype, GSCALE: sb ? 'gscale_at' : 'gscale_one' }, f16: dtype === 'f16',
+          bindings: [U, [1, 'write'], [2, 'read'], [3, 'write'], [4, 'write'], ...(sb ? [[5, 'read'] as const] : [])],
+        },
         [n, weightDecay ? 1 : 0, f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 / c1), f(1 / c2), f(eps), f(1 - lr * weightDecay), f(lr), 0],
-        [pb, gb, mb, vb],
+        sb ? [pb, gb, mb, vb, sb] : [pb, gb, mb, vb],
         grid1d(n, 256, ctx.maxPerDim),
       );
+    },
+
+    sumSquares(xs, sizes, dtype) {
+      ctx.check();
+      checkFloat(dtype, 'sumSquares');
+      if (xs.length !== sizes.length) throw new Error(`${ERR} sumSquares: ${xs.length} tensors but ${sizes.length} sizes`);
+      const o = out(Math.max(1, xs.length), 'f32');
+      const bs = xs.map((x, t) => need(x, sizes[t]!, dtype, `sumSquares tensor ${t}`));
+      // SUM_SQUARES_SLOTS tensors per dispatch (one workgroup each); unused slots repeat the first with size 0.
+      for (let base = 0; base < xs.length; base += SUM_SQUARES_SLOTS) {
+        const count = Math.min(SUM_SQUARES_SLOTS, xs.length - base);
+        const n = Array.from({ length: 8 }, (_, i) => (i < count ? sizes[base + i]! : 0));
+        const slots = Array.from({ length: SUM_SQUARES_SLOTS }, (_, i) => bs[base + Math.min(i, count - 1)]!);
+        run(
+          {
+            file: 'sum_squares', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
+            bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
+          },
+          [base, count, 0, 0, ...n],
+          [...slots, bind(o)],
+          [count, 1, 1],
+        );
+      }
+      return o;
     },
   };
 }

@@ -4,3 +4,4 @@ export type { AcquireOptions } from './device.js';
 export { kernelVariants } from './kernels.js';
 export { fusedVariants } from './fused-kernels.js';
 export { attentionVariants } from './attention.js';
+export { gpuWaitOptions } from './gpu-wait.js';

@@ -4,7 +4,7 @@
  * kernel in kernels/*.wgsl. Every kernel returns a fresh pooled storage (copy writes into dst).
  */
 import type {
-  BinaryArgs, BinaryOp, CopyArgs, DType, Kernels, MatmulArgs, RandKind, ReduceOp, UnaryOp, WhereArgs,
+  BinaryArgs, BinaryOp, CopyArgs, DType, Kernels, MatmulArgs, MatmulFusedArgs, RandKind, ReduceOp, UnaryOp, WhereArgs,
 } from '../backend.js';
 import { grid1d, gridGroups, type CommandBatcher } from './batcher.js';
 import { ERR } from './errors.js';
@@ -13,7 +13,7 @@ import type { BindingKind, KernelSpec, PipelineCache } from './pipelines.js';
 import type { BufferPool, GpuStorage } from './pool.js';
 import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
-import { webgpuMatmul, type AdapterProfile } from './matmul.js';
+import { webgpuMatmul, webgpuMatmulFused, type AdapterProfile } from './matmul.js';
 import { makeFusedKernels } from './fused-kernels.js';
 import { liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { makeAttentionKernels } from './attention.js';
@@ -90,7 +90,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
     }
   }
 
-  return {
+  const table: Kernels<GpuStorage> = {
     ...makeFusedKernels(ctx),
     unary(op: UnaryOp, x, n, dtype) {
       ctx.check();
@@ -210,6 +210,16 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
     },
 
     matmul: (args: MatmulArgs<GpuStorage>) => webgpuMatmul(ctx, ctx.adapter, args),
+
+    matmulFused(args: MatmulFusedArgs<GpuStorage>) {
+      const r = webgpuMatmulFused(ctx, ctx.adapter, args);
+      if (args.rowSums && !r.rowSums) {
+        // The variant that ran has no row-sum pass: reduce op(a) over k (batch is 1).
+        const { M, K } = args;
+        r.rowSums = args.transA ? table.reduce('sum', args.a, 1, K, M, args.dtype) : table.reduce('sum', args.a, M, K, 1, args.dtype);
+      }
+      return r;
+    },
 
     copy({ src, dst, dtype, shape, srcOffset, srcStrides, dstOffset, dstStrides }: CopyArgs<GpuStorage>) {
       ctx.check();
@@ -363,6 +373,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
 
     ...makeAttentionKernels(ctx),
   };
+  return table;
 
   function fillStorage(n: number, value: number, dtype: DType): GpuStorage {
     const o = out(n, dtype);

@@ -37,8 +37,14 @@
  *   K >= 1024 (so that a [64, B*T] x [B*T, 64] weight gradient fills the GPU). Not measured here:
  *   no GPU was available; revisit with `bench/matmul.mjs` on one.
  * `forceMatmulPlan` overrides the rule (tests run every variant; benchmarks compare them).
+ *
+ * Fused tails (`matmulFused`): every variant stores through the epilogue of
+ * kernels/matmul_epilogue.wgsl (bias, bias + GELU saving the GELU's input, GELU backward), applied
+ * by matmul_splitk.wgsl when the k range is split. Row sums of op(a) (a bias gradient) come from
+ * the reg-sg kernel itself when it runs unsplit; otherwise the caller (kernels.ts) reduces a.
  */
-import type { MatmulArgs } from '../backend.js';
+import type { MatmulArgs, MatmulFused, MatmulFusedArgs } from '../backend.js';
+import { checkMatmulFused, type MatmulEpilogue } from '../matmul-fused-args.js';
 import { dtypeBytes } from '../backend.js';
 import { grid1d } from './batcher.js';
 import { ERR } from './errors.js';
@@ -122,6 +128,24 @@ export function planMatmul(p: AdapterProfile, batch: number, M: number, N: numbe
 
 /** Runs `args` on the GPU with the planned (or forced) variant; returns the [batch, M, N] output. */
 export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: MatmulArgs<GpuStorage>): GpuStorage {
+  return webgpuMatmulFused(ctx, profile, args).out;
+}
+
+/** Bindings (after a, b, out) and storages of an epilogue (kernels/matmul_epilogue.wgsl). */
+function epilogueBindings(epi: MatmulEpilogue): Array<readonly [number, BindingKind]> {
+  return [
+    ...(epi === 'bias' || epi === 'bias_gelu' ? [[5, 'read'] as const] : []),
+    ...(epi === 'bias_gelu' || epi === 'gelu' ? [[6, 'write'] as const] : []),
+    ...(epi === 'gelu_grad' ? [[7, 'read'] as const] : []),
+  ];
+}
+
+/**
+ * `matmulFused` on the GPU: the planned (or forced) variant with the epilogue in its stores (or in
+ * the split-K combine). rowSums is null in the result when the kernel could not produce them
+ * (another variant, or split-K): the caller computes them then.
+ */
+export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, args: MatmulFusedArgs<GpuStorage>): MatmulFused<GpuStorage> {
   const { a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride } = args;
   ctx.check();
   if (dtype === 'i32') throw new Error(`${ERR} matmul is defined for f32 and f16 only`);
@@ -129,13 +153,20 @@ export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: 
   for (const [k, v] of Object.entries({ batch, M, N, K, aBatchStride, bBatchStride })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${ERR} matmul: ${k} must be a non-negative integer, got ${v}`);
   }
+  const epi = checkMatmulFused(ERR, args);
   const aLen = batch > 0 && M * K > 0 ? (batch - 1) * aBatchStride + M * K : 0;
   const bLen = batch > 0 && K * N > 0 ? (batch - 1) * bBatchStride + K * N : 0;
   const ab = needBinding(a, aLen, dtype, 'matmul a');
   const bb = needBinding(b, bLen, dtype, 'matmul b');
   const nOut = batch * M * N;
+  // The epilogue's storages, in binding order 5 (bias), 6 (pre), 7 (h).
+  const epiBuffers: GPUBufferBinding[] = [];
+  if (args.bias) epiBuffers.push(needBinding(args.bias, N, dtype, 'matmulFused bias'));
+  const pre = epi === 'bias_gelu' || epi === 'gelu' ? ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel') : null;
+  if (pre) epiBuffers.push({ buffer: pre.buffer, offset: 0, size: pre.bytes });
+  if (args.geluGradOf) epiBuffers.push(needBinding(args.geluGradOf, nOut, dtype, 'matmulFused geluGradOf'));
   const o = ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel');
-  if (nOut === 0) return o;
+  if (nOut === 0) return { out: o, pre, rowSums: null };
 
   const plan = { ...planMatmul(profile, batch, M, N, K), ...(forced ?? {}) };
   if (plan.kernel === 'reg-sg' && !canUseSubgroupKernel(profile)) {
@@ -151,32 +182,40 @@ export function webgpuMatmul(ctx: KernelContext, profile: AdapterProfile, args: 
   const gy = Math.ceil(M / t.rows);
   if (gx > ctx.maxPerDim || gy > ctx.maxPerDim) throw new Error(`${ERR} matmul of ${M}x${N} exceeds the dispatch grid limit`);
 
-  const outType = splits > 1 ? 'f32' : dtype;
-  const target = splits > 1 ? ctx.pool.acquire(slices * M * N * 4, 'kernel') : o;
+  const split = splits > 1;
+  const rowSums = args.rowSums && plan.kernel === 'reg-sg' && !split ? ctx.pool.acquire(M * dtypeBytes(dtype), 'kernel') : null;
+  const outType = split ? 'f32' : dtype;
+  const target = split ? ctx.pool.acquire(slices * M * N * 4, 'kernel') : o;
+  const sliceEpi: MatmulEpilogue = split ? 'none' : epi;
   const spec: KernelSpec = {
     file: plan.kernel === 'tiled' ? 'matmul' : plan.kernel === 'reg' ? 'matmul_reg' : 'matmul_reg_sg',
-    subs: { ELEM: dtype, OUT: outType },
+    include: ['matmul_epilogue'],
+    subs: { ELEM: dtype, OUT: outType, EPI: `epi_${sliceEpi}`, ...(plan.kernel === 'reg-sg' ? { ROWSUM: String(!!rowSums), SA_STORE: rowSums ? 'sa_store' : 'sa_skip' } : {}) },
     f16: dtype === 'f16',
     subgroups: plan.kernel === 'reg-sg',
     ...(plan.kernel === 'tiled' ? {} : { overrides: { WG: REG_WG } }),
-    bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
+    bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], ...epilogueBindings(sliceEpi), ...(rowSums ? [[8, 'write'] as const] : [])],
   };
   const aMs = transA ? 1 : K, aKs = transA ? M : 1;
   const bKs = transB ? 1 : N, bNs = transB ? K : 1;
   const targetBinding = { buffer: target.buffer, offset: 0, size: target.bytes };
+  const sliceBuffers = [ab, bb, targetBinding, ...(split ? [] : epiBuffers), ...(rowSums ? [{ buffer: rowSums.buffer, offset: 0, size: rowSums.bytes }] : [])];
   for (let base = 0; base < slices; base += ctx.maxPerDim) {
     const nz = Math.min(ctx.maxPerDim, slices - base);
-    runKernel(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], [ab, bb, targetBinding], [gx, gy, nz]);
+    runKernel(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], sliceBuffers, [gx, gy, nz]);
   }
-  if (splits > 1) {
+  if (split) {
     runKernel(
       ctx,
-      { file: 'matmul_splitk', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
-      [nOut, M * N, splits, 0],
-      [targetBinding, { buffer: o.buffer, offset: 0, size: o.bytes }],
+      {
+        file: 'matmul_splitk', include: ['matmul_epilogue'], subs: { ELEM: dtype, EPI: `epi_${epi}` }, f16: dtype === 'f16',
+        bindings: [U, [1, 'read'], [2, 'write'], ...epilogueBindings(epi)],
+      },
+      [nOut, M * N, splits, N],
+      [targetBinding, { buffer: o.buffer, offset: 0, size: o.bytes }, ...epiBuffers],
       grid1d(nOut, 256, ctx.maxPerDim),
     );
     ctx.pool.release(target); // reusable by later kernel outputs only (pool.ts)
   }
-  return o;
+  return { out: o, pre, rowSums };
 }

@@ -1,7 +1,8 @@
 /**
  * Pipeline cache. A kernel is (WGSL file, entry point, placeholder substitutions, override
- * constants); its source is `enable f16;` / `enable subgroups;` (when needed) + kernels/common.wgsl + the file with the
- * placeholders (ELEM, CT, OP, ...) replaced as whole words. Compute pipelines are cached by that
+ * constants, included files); its source is `enable f16;` / `enable subgroups;` (when needed) +
+ * kernels/common.wgsl + the included files + the file, with the placeholders (ELEM, CT, OP, ...)
+ * replaced as whole words in the included files and the file. Compute pipelines are cached by that
  * key, bind group layouts by their binding signature, so each distinct kernel compiles once.
  * Compilation errors are caught with a validation error scope and reported naming the kernel.
  */
@@ -24,6 +25,8 @@ export interface KernelSpec {
   subgroups?: boolean;
   /** Override constants. */
   overrides?: Record<string, number>;
+  /** Kernel files (not kernels themselves, e.g. matmul_epilogue) placed before `file`. */
+  include?: readonly string[];
   /** [binding number, kind] for every binding the entry point uses. */
   bindings: ReadonlyArray<readonly [number, BindingKind]>;
 }
@@ -53,16 +56,17 @@ export class PipelineCache {
     const subKey = Object.keys(subs).sort().map((k) => `${k}=${subs[k]}`).join(',');
     const ovKey = Object.keys(spec.overrides ?? {}).sort().map((k) => `${k}=${spec.overrides![k]}`).join(',');
     const enables = `${spec.f16 ? 'f16' : ''}${spec.subgroups ? '+sg' : ''}`;
-    const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${enables}`;
+    const inc = spec.include?.length ? `|+${spec.include.join('+')}` : '';
+    const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${enables}${inc}`;
     const hit = this.pipelines.get(key);
     if (hit) return hit;
 
-    const srcKey = `${spec.file}|${subKey}|${enables}`;
+    const srcKey = `${spec.file}|${subKey}|${enables}${inc}`;
     let module = this.modules.get(srcKey);
     const device = this.device;
     device.pushErrorScope('validation');
     if (!module) {
-      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16, !!spec.subgroups), label: srcKey });
+      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16, !!spec.subgroups, spec.include), label: srcKey });
       this.modules.set(srcKey, module);
     }
     const { bgl, pl } = this.layoutFor(spec.bindings);
@@ -90,7 +94,8 @@ export class PipelineCache {
         entries: bindings.map(([binding, kind]) => ({
           binding,
           visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: kind === 'uniform' ? 'uniform' : kind === 'read' ? 'read-only-storage' : 'storage' },
+          // Uniform blocks take a dynamic offset (their slot in a chunk, batcher.ts), so a bind group serves every slot.
+          buffer: kind === 'uniform' ? { type: 'uniform', hasDynamicOffset: true } : { type: kind === 'read' ? 'read-only-storage' : 'storage' },
         })),
       });
       const pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
@@ -102,11 +107,14 @@ export class PipelineCache {
 }
 
 /** Full WGSL text of a kernel file after substitution (exported for tests and debugging). */
-export function kernelSource(file: string, subs: Record<string, string>, f16: boolean, subgroups = false): string {
-  const text = KERNEL_SOURCES[file];
+export function kernelSource(file: string, subs: Record<string, string>, f16: boolean, subgroups = false, include: readonly string[] = []): string {
   const common = KERNEL_SOURCES['common'];
-  if (text === undefined || common === undefined) throw new Error(`${ERR} unknown kernel file '${file}'`);
-  let body = text;
-  for (const [k, v] of Object.entries(subs)) body = body.replace(new RegExp(`\\b${k}\\b`, 'g'), v);
-  return (f16 ? 'enable f16;\n' : '') + (subgroups ? 'enable subgroups;\n' : '') + common + '\n' + body;
+  const parts = [...include, file].map((f) => {
+    const text = KERNEL_SOURCES[f];
+    if (text === undefined || common === undefined) throw new Error(`${ERR} unknown kernel file '${f}'`);
+    let body = text;
+    for (const [k, v] of Object.entries(subs)) body = body.replace(new RegExp(`\\b${k}\\b`, 'g'), v);
+    return body;
+  });
+  return (f16 ? 'enable f16;\n' : '') + (subgroups ? 'enable subgroups;\n' : '') + common + '\n' + parts.join('\n');
 }

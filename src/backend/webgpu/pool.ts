@@ -17,6 +17,11 @@
  *
  * Counters: bytesInUse = bucket bytes of live storages; bytesAllocated = bytes of every buffer
  * created and not yet destroyed (live + pooled). `trim()` destroys the pooled free buffers.
+ *
+ * Which free buffer: the oldest (lowest creation number) of the bucket, not the last freed. So
+ * a computation that allocates and frees in the same order as an earlier one, starting from the
+ * same set of free buffers, gets the same buffers as that one — a training step gets the buffers
+ * of the step before, and the bind group cache (bind-groups.ts) serves all its dispatches.
  */
 import { ERR, type DeviceHealth } from './errors.js';
 
@@ -48,8 +53,11 @@ export function bucketBytes(bytes: number, maxBinding: number): number {
 }
 
 export class BufferPool {
+  /** Free buffers per bucket size, each list ordered by descending creation number (pop = oldest). */
   private settled = new Map<number, GPUBuffer[]>();
   private recent = new Map<number, GPUBuffer[]>();
+  private readonly serial = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   bytesInUse = 0;
   bytesAllocated = 0;
   private readonly usage: number;
@@ -59,6 +67,8 @@ export class BufferPool {
     private readonly maxBinding: number,
     private readonly maxBufferSize: number,
     private readonly health: DeviceHealth,
+    /** Called with each buffer just before the pool destroys it (the bind group cache forgets it). */
+    private readonly onDestroy: (b: GPUBuffer) => void = () => {},
   ) {
     this.usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   }
@@ -85,12 +95,12 @@ export class BufferPool {
     if (!s.live) throw new Error(`${ERR} storage freed twice`);
     s.live = false;
     this.bytesInUse -= s.bytes;
-    push(this.recent, s.bytes, s.buffer);
+    this.insert(this.recent, s.bytes, s.buffer);
   }
 
   /** Called right after a queue submit: buffers freed in the epoch become safe for uploads. */
   endEpoch(): void {
-    for (const [size, list] of this.recent) for (const b of list) push(this.settled, size, b);
+    for (const [size, list] of this.recent) for (const b of list) this.insert(this.settled, size, b);
     this.recent.clear();
   }
 
@@ -99,6 +109,7 @@ export class BufferPool {
     for (const list of this.settled.values()) {
       for (const b of list) {
         this.bytesAllocated -= b.size;
+        this.onDestroy(b);
         b.destroy();
       }
     }
@@ -119,10 +130,25 @@ export class BufferPool {
     this.trim();
   }
 
+  /** Adds b to its bucket's free list, keeping the list in descending creation order. */
+  private insert(m: Map<number, GPUBuffer[]>, size: number, b: GPUBuffer): void {
+    let l = m.get(size);
+    if (!l) m.set(size, (l = []));
+    const n = this.serial.get(b) ?? 0;
+    let lo = 0, hi = l.length; // first index whose buffer is older than b
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.serial.get(l[mid]!) ?? 0) > n) lo = mid + 1;
+      else hi = mid;
+    }
+    l.splice(lo, 0, b);
+  }
+
   private create(size: number): GPUBuffer {
     const device = this.device;
     device.pushErrorScope('out-of-memory');
     const buffer = device.createBuffer({ size, usage: this.usage });
+    this.serial.set(buffer, this.created++);
     this.bytesAllocated += size;
     const inUse = this.bytesInUse;
     device.popErrorScope().then(
@@ -148,10 +174,4 @@ export class BufferPool {
 function pop(m: Map<number, GPUBuffer[]>, size: number): GPUBuffer | undefined {
   const l = m.get(size);
   return l && l.length > 0 ? l.pop() : undefined;
-}
-
-function push(m: Map<number, GPUBuffer[]>, size: number, b: GPUBuffer): void {
-  let l = m.get(size);
-  if (!l) m.set(size, (l = []));
-  l.push(b);
 }

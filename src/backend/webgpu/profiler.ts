@@ -4,6 +4,7 @@
  * resolved into a buffer, and `collect()` reads them back and sums the nanoseconds per kernel
  * label (pipeline key plus workgroup grid). Off by default: separate passes cost a little.
  */
+import { gpuWait } from './gpu-wait.js';
 
 /** Time spent in one kernel label. */
 export interface KernelTiming {
@@ -63,7 +64,7 @@ export class KernelProfiler {
     const batches = this.pending;
     this.pending = [];
     for (const { readback, labels } of batches) {
-      await readback.mapAsync(GPUMapMode.READ);
+      await gpuWait(() => readback.mapAsync(GPUMapMode.READ));
       const t = new BigUint64Array(readback.getMappedRange());
       labels.forEach((label, i) => {
         const dt = Number(t[2 * i + 1]! - t[2 * i]!);

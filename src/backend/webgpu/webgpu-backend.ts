@@ -15,6 +15,8 @@ import { PipelineCache } from './pipelines.js';
 import { BufferPool, type GpuStorage } from './pool.js';
 import { UniformArena } from './uniforms.js';
 import { KernelProfiler, type KernelTiming } from './profiler.js';
+import { gpuWait } from './gpu-wait.js';
+import { BindGroupCache } from './bind-groups.js';
 
 export type { GpuStorage } from './pool.js';
 export type { KernelTiming } from './profiler.js';
@@ -33,6 +35,8 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   readonly pipelines: PipelineCache;
   readonly batcher: CommandBatcher;
   private readonly uniforms: UniformArena;
+  /** Bind groups reused across dispatches (bind-groups.ts). */
+  readonly bindGroups: BindGroupCache;
   private readonly health = new DeviceHealth();
   private instance: GPU | null;
   private destroyed = false;
@@ -45,10 +49,11 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.supportsF16 = acq.device.features.has('shader-f16');
     this.health.watch(this.device, () => this.destroyed);
     const lim = acq.limits;
-    this.pool = new BufferPool(this.device, lim.maxStorageBufferBindingSize ?? 134217728, lim.maxBufferSize ?? 268435456, this.health);
+    this.bindGroups = new BindGroupCache(this.device);
+    this.pool = new BufferPool(this.device, lim.maxStorageBufferBindingSize ?? 134217728, lim.maxBufferSize ?? 268435456, this.health, (b) => this.bindGroups.forget(b));
     this.uniforms = new UniformArena(this.device, lim.minUniformBufferOffsetAlignment ?? 256);
     this.pipelines = new PipelineCache(this.device, this.health);
-    this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms);
+    this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms, this.bindGroups);
     this.kernels = makeWebGPUKernels({
       pool: this.pool,
       pipes: this.pipelines,
@@ -126,7 +131,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     enc.copyBufferToBuffer(s.buffer, 0, staging, 0, copyBytes);
     this.device.queue.submit([enc.finish()]);
     try {
-      await this.unlessLost(staging.mapAsync(GPUMapMode.READ));
+      await gpuWait(() => this.unlessLost(staging.mapAsync(GPUMapMode.READ)));
       const range = staging.getMappedRange();
       let out: HostArray;
       if (dtype === 'i32') out = new Int32Array(range.slice(0, bytes));
@@ -156,7 +161,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   async sync(): Promise<void> {
     this.check();
     this.batcher.flush();
-    await this.unlessLost(this.device.queue.onSubmittedWorkDone());
+    await gpuWait(() => this.unlessLost(this.device.queue.onSubmittedWorkDone()));
     this.health.check();
   }
 
@@ -187,6 +192,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.batcher.profiler?.destroy();
     this.batcher.profiler = null;
     this.pool.destroyAll();
+    this.bindGroups.clear();
     this.uniforms.destroy();
     this.device.destroy();
     // Dropping the Dawn instance lets the Node event loop exit.

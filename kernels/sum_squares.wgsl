@@ -1,0 +1,58 @@
+// sum_squares.wgsl — squared L2 norms of several tensors in one dispatch (the first pass of a
+// global gradient-norm clip): out[base + t] = sum over i < n_t of x_t[i]^2, for the `count` (<= 6)
+// tensors bound here. One workgroup per tensor: lane l sums elements l, l + WG, l + 2 WG, ... in
+// order, then the WG partial sums are added by a fixed tree in workgroup memory. f32 accumulation,
+// fixed order, no atomics: deterministic.
+// Matches: src/backend/cpu/fused.ts `sumSquares` (which sums in index order: the two agree to
+// rounding, not bitwise).
+// Bindings: 0 uniform Params { base, count, _, _, n: sizes of x0..x5 (two vec4) }
+//           1..6 x0..x5: array<ELEM> (read; unused slots repeat the last tensor and are never read)
+//           7 out: array<f32> [total tensors] (write)
+// Dispatch: (count, 1, 1); the tensor index is workgroup_id.x.
+// Substitutions: ELEM. Overrides: WG (a power of two).
+
+struct Params {
+  base: u32, count: u32, _p0: u32, _p1: u32,
+  n: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> u: Params;
+@group(0) @binding(1) var<storage, read> x0: array<ELEM>;
+@group(0) @binding(2) var<storage, read> x1: array<ELEM>;
+@group(0) @binding(3) var<storage, read> x2: array<ELEM>;
+@group(0) @binding(4) var<storage, read> x3: array<ELEM>;
+@group(0) @binding(5) var<storage, read> x4: array<ELEM>;
+@group(0) @binding(6) var<storage, read> x5: array<ELEM>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+override WG: u32 = 64u;
+var<workgroup> part: array<f32, WG>;
+
+fn load(t: u32, i: u32) -> f32 {
+  switch t {
+    case 0u: { return f32(x0[i]); }
+    case 1u: { return f32(x1[i]); }
+    case 2u: { return f32(x2[i]); }
+    case 3u: { return f32(x3[i]); }
+    case 4u: { return f32(x4[i]); }
+    default: { return f32(x5[i]); }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let t = wid.x;
+  let n = dim_u(u.n, t);
+  var s = 0.0;
+  for (var i = lid.x; i < n; i += WG) {
+    let x = load(t, i);
+    s = fma(x, x, s);
+  }
+  part[lid.x] = s;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid.x < w) { part[lid.x] = part[lid.x] + part[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { out[u.base + t] = part[0]; }
+}
