@@ -4,9 +4,8 @@
  * run directory, else in the system's temporary directory) and read in non-overlapping windows.
  */
 import * as sg from '../../index.js';
-import { loadModel } from '../../io/checkpoint.js';
+import { loadModelAndTokenizer } from './load-model.js';
 import { pathKind, joinPath } from '../../io/files.js';
-import { loadTokenizerFile } from '../../tokenizers/tokenizer.js';
 import { cachedShard } from '../../data/cache.js';
 import { BatchSampler } from '../../data/loader.js';
 import { runTokenizer } from '../../train/run-tokenizer.js';
@@ -44,11 +43,8 @@ export const evaluate: Command = {
     if (batch < 1) throw new UsageError(`--batch must be positive, got ${batch}`, 'eval');
     try {
       await sg.init({ backend: flags['backend'] as BackendChoice });
-      const loaded = await loadModel(checkpoint, { tokenizer: tokPath === undefined });
-      const model = loaded.model;
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath);
       try {
-        const tok = tokPath ? await loadTokenizerFile(tokPath) : loaded.tokenizer;
-        if (!tok) throw new Error(`${checkpoint} has no tokenizer saved with it: pass --tokenizer PATH`);
         const run = runTokenizer(tok);
         const seq = (flags['seq'] as number | undefined) ?? Math.min(256, model.config.nCtx);
         if (seq < 1 || seq > model.config.nCtx) throw new UsageError(`--seq must be in [1, ${model.config.nCtx}], got ${seq}`, 'eval');

@@ -5,9 +5,9 @@
  * stops at BOS, id 1) and at `<|endoftext|>` for BPE. Prints tokens/s on stderr at the end.
  */
 import * as sg from '../../index.js';
-import { loadModel } from '../../io/checkpoint.js';
+import { loadModelAndTokenizer } from './load-model.js';
 import { pathKind } from '../../io/files.js';
-import { loadTokenizerFile, type Tokenizer } from '../../tokenizers/tokenizer.js';
+import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { UsageError, type Command } from '../args.js';
 import { BACKEND_FLAG, type BackendChoice } from './backend-flag.js';
 
@@ -66,11 +66,8 @@ export const generate: Command = {
     };
     try {
       const d = await sg.init({ backend: flags.backend as BackendChoice });
-      const loaded = await loadModel(checkpoint, { tokenizer: tokPath === undefined });
-      const model = loaded.model;
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath);
       try {
-        const tok = tokPath !== undefined ? await loadTokenizerFile(tokPath) : loaded.tokenizer;
-        if (!tok) throw new Error(`${checkpoint} has no tokenizer saved with it: pass --tokenizer PATH`);
         if (tok.vocabSize > model.config.vocabSize) {
           throw new Error(`the tokenizer has ${tok.vocabSize} tokens but the model only ${model.config.vocabSize}: wrong --tokenizer?`);
         }

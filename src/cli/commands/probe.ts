@@ -4,9 +4,8 @@
  * beside the accuracy of guessing.
  */
 import * as sg from '../../index.js';
-import { loadModel } from '../../io/checkpoint.js';
+import { loadModelAndTokenizer } from './load-model.js';
 import { pathKind } from '../../io/files.js';
-import { loadTokenizerFile } from '../../tokenizers/tokenizer.js';
 import { chanceAccuracy, factualSuite, scoreProbeSuite, trackingSuite, type ProbeScore, type ProbeSuite } from '../../interp/probes/index.js';
 import { UsageError, type Command } from '../args.js';
 import { BACKEND_FLAG, type BackendChoice } from './backend-flag.js';
@@ -46,11 +45,8 @@ export const probe: Command = {
     ];
     try {
       await sg.init({ backend: flags['backend'] as BackendChoice });
-      const loaded = await loadModel(run, { tokenizer: tokPath === undefined });
-      const model = loaded.model;
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(run, tokPath);
       try {
-        const tok = tokPath ? await loadTokenizerFile(tokPath) : loaded.tokenizer;
-        if (!tok) throw new Error(`${run} has no tokenizer saved with it: pass --tokenizer PATH`);
         const results: (ProbeScore & { seed: number; chance: number })[] = [];
         for (const s of suites) {
           const score = await scoreProbeSuite(model, tok, s, { batchSize: batch });
