@@ -7,7 +7,6 @@
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 import { onGrad, type GradHook } from '../autograd/on-grad.js';
-import { permute } from '../ops/movement.js';
 import { fmt, sameShape } from '../shape.js';
 
 /**
@@ -21,13 +20,6 @@ export type BackwardHook = (grad: Tensor, hook: HookPoint) => Tensor | void;
 
 /** Removes the hook it was returned for. */
 export type RemoveHook = () => void;
-
-/** The inverse of a permutation of axes. */
-function inversePerm(perm: readonly number[]): number[] {
-  const inv = new Array<number>(perm.length);
-  perm.forEach((p, i) => { inv[p] = i; });
-  return inv;
-}
 
 /** A named identity point in a model's forward pass where hooks attach. */
 export class HookPoint extends Module {
@@ -77,14 +69,5 @@ export class HookPoint extends Module {
       x = onGrad(x, hook);
     }
     return x;
-  }
-
-  /**
-   * Hooks an activation stored in another axis order: hooks see `permute(x, perm)` and the result
-   * is permuted back; nothing is copied when no hook is attached.
-   */
-  forwardPermuted(x: Tensor, perm: readonly number[]): Tensor {
-    if (!this.active) return x;
-    return permute(this.forward(permute(x, [...perm])), inversePerm(perm));
   }
 }
