@@ -18,7 +18,7 @@ import { attentionStrides, checkAttentionArgs } from '../attention-args.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
-import type { GpuStorage } from './pool.js';
+import { storageBinding, type GpuStorage } from './pool.js';
 import { f32Bits } from './uniforms.js';
 import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 
@@ -76,7 +76,7 @@ function tileQueries(D: number): number {
 
 export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
   const need = needBinding;
-  const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
+  const bind = storageBinding;
   const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
   const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
     runKernel(ctx, spec, uniform, buffers, groups);

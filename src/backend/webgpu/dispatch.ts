@@ -8,13 +8,13 @@ import { dtypeBytes } from '../backend.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { KernelSpec } from './pipelines.js';
-import type { GpuStorage } from './pool.js';
+import { storageBinding, type GpuStorage } from './pool.js';
 
 /** The whole storage as a binding; throws when it is not a live WebGPU storage. */
 export function liveBinding(s: GpuStorage, what: string): GPUBufferBinding {
   if (!s || !s.buffer) throw new Error(`${ERR} ${what}: not a WebGPU storage`);
   if (!s.live) throw new Error(`${ERR} ${what}: storage used after it was freed`);
-  return { buffer: s.buffer, offset: 0, size: s.bytes };
+  return storageBinding(s);
 }
 
 /** As liveBinding, and the storage must hold at least `elems` elements of dtype `d`. */

@@ -14,7 +14,7 @@ import { grid1d, gridGroups } from './batcher.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
-import type { GpuStorage } from './pool.js';
+import { storageBinding, type GpuStorage } from './pool.js';
 import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { f32Bits } from './uniforms.js';
 
@@ -41,7 +41,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
   const need = needBinding;
 
   const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
-  const bind = (s: GpuStorage): GPUBufferBinding => ({ buffer: s.buffer, offset: 0, size: s.bytes });
+  const bind = storageBinding;
 
   const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
     runKernel(ctx, spec, uniform, buffers, groups);

@@ -50,7 +50,7 @@ import { grid1d } from './batcher.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
-import type { GpuStorage } from './pool.js';
+import { storageBinding, type GpuStorage } from './pool.js';
 import { checkFloatDtype, needBinding, runKernel } from './dispatch.js';
 
 /** A matmul kernel variant (see the file header). */
@@ -163,7 +163,7 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
   const epiBuffers: GPUBufferBinding[] = [];
   if (args.bias) epiBuffers.push(needBinding(args.bias, N, dtype, 'matmulFused bias'));
   const pre = epi === 'bias_gelu' || epi === 'gelu' ? ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel') : null;
-  if (pre) epiBuffers.push({ buffer: pre.buffer, offset: 0, size: pre.bytes });
+  if (pre) epiBuffers.push(storageBinding(pre));
   if (args.geluGradOf) epiBuffers.push(needBinding(args.geluGradOf, nOut, dtype, 'matmulFused geluGradOf'));
   const o = ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel');
   if (nOut === 0) return { out: o, pre, rowSums: null };
@@ -198,8 +198,8 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
   };
   const aMs = transA ? 1 : K, aKs = transA ? M : 1;
   const bKs = transB ? 1 : N, bNs = transB ? K : 1;
-  const targetBinding = { buffer: target.buffer, offset: 0, size: target.bytes };
-  const sliceBuffers = [ab, bb, targetBinding, ...(split ? [] : epiBuffers), ...(rowSums ? [{ buffer: rowSums.buffer, offset: 0, size: rowSums.bytes }] : [])];
+  const targetBinding = storageBinding(target);
+  const sliceBuffers = [ab, bb, targetBinding, ...(split ? [] : epiBuffers), ...(rowSums ? [storageBinding(rowSums)] : [])];
   for (let base = 0; base < slices; base += ctx.maxPerDim) {
     const nz = Math.min(ctx.maxPerDim, slices - base);
     runKernel(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], sliceBuffers, [gx, gy, nz]);
@@ -212,7 +212,7 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
         bindings: [U, [1, 'read'], [2, 'write'], ...epilogueBindings(epi)],
       },
       [nOut, M * N, splits, N],
-      [targetBinding, { buffer: o.buffer, offset: 0, size: o.bytes }, ...epiBuffers],
+      [targetBinding, storageBinding(o), ...epiBuffers],
       grid1d(nOut, 256, ctx.maxPerDim),
     );
     ctx.pool.release(target); // reusable by later kernel outputs only (pool.ts)

@@ -25,12 +25,22 @@
  */
 import { ERR, type DeviceHealth } from './errors.js';
 
-/** A WebGPU storage: one pooled buffer; `bytes` is the bucket size (>= what was asked). */
+/**
+ * A WebGPU storage: the byte range [offset, offset + bytes) of one buffer. Pooled storages own
+ * their whole buffer (offset 0, `bytes` = the bucket size, >= what was asked).
+ */
 export interface GpuStorage {
   readonly buffer: GPUBuffer;
+  /** Byte offset of the storage in `buffer` (a multiple of 256 when it is bound; 0 for pooled storages). */
+  readonly offset: number;
   readonly bytes: number;
   /** false once freed; using a freed storage throws. */
   live: boolean;
+}
+
+/** The storage's byte range as a buffer binding (no liveness check; see dispatch.ts liveBinding). */
+export function storageBinding(s: GpuStorage): GPUBufferBinding {
+  return { buffer: s.buffer, offset: s.offset, size: s.bytes };
 }
 
 /** Who will write a newly acquired buffer first (see the reuse rule above). */
@@ -87,7 +97,7 @@ export class BufferPool {
     const size = bucketBytes(bytes, this.maxBinding);
     const buffer = (use === 'kernel' ? pop(this.recent, size) : undefined) ?? pop(this.settled, size) ?? this.create(size);
     this.bytesInUse += size;
-    return { buffer, bytes: size, live: true };
+    return { buffer, offset: 0, bytes: size, live: true };
   }
 
   /** Returns a storage's buffer to the pool (reusable by kernel outputs until the next submit). */

@@ -99,10 +99,10 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     if (data.length > 0) {
       if (dtype === 'f16') {
         const half = packHalf(data);
-        this.device.queue.writeBuffer(s.buffer, 0, half.buffer, half.byteOffset, half.byteLength);
+        this.device.queue.writeBuffer(s.buffer, s.offset, half.buffer, half.byteOffset, half.byteLength);
       } else {
         // writeBuffer sizes must be multiples of 4: 4-byte elements always are.
-        this.device.queue.writeBuffer(s.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+        this.device.queue.writeBuffer(s.buffer, s.offset, data.buffer, data.byteOffset, data.byteLength);
       }
     }
     return s;
@@ -128,7 +128,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.batcher.flush();
     const staging = this.device.createBuffer({ size: copyBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, copyBytes);
+    enc.copyBufferToBuffer(s.buffer, s.offset, staging, 0, copyBytes);
     this.device.queue.submit([enc.finish()]);
     try {
       await gpuWait(() => this.unlessLost(staging.mapAsync(GPUMapMode.READ)));
