@@ -222,6 +222,22 @@ const dtypes = (): DType[] => (gpuEntry && gpu().supportsF16 ? ['f32', 'f16'] : 
     });
   });
 
+  it('a gradient that does not match its parameter is refused before anything runs', () => {
+    sg.withBackend(gpu(), () => {
+      const p = sg.tensor([1, 2, 3], { requiresGrad: true });
+      const opt = new sg.optim.AdamW([p], { lr: 0.1 });
+      p.grad = sg.keep(sg.tensor([1, 2]));
+      expect(() => opt.step()).toThrow(/gradient \[2\] f32 does not match parameter \[3\] f32/);
+      p.grad.dispose();
+      p.grad = sg.withBackend(cpu, () => sg.keep(sg.tensor([1, 2, 3])));
+      expect(() => opt.step()).toThrow(/lives on another backend \(cpu\)/);
+      p.grad.dispose();
+      p.grad = null;
+      opt.dispose();
+      p.dispose();
+    });
+  });
+
   it('padding between the windows of the param, m and v buffers stays exactly 0 (f32 and f16, odd sizes)', async () => {
     for (const dtype of dtypes()) {
       await sg.withBackend(gpu(), async () => {

@@ -33,11 +33,14 @@ function canPack(be: Backend<any>): be is ArenaBackend {
 /** The group each packed parameter belongs to (the latest optimizer to pack it). */
 const groupOf = new WeakMap<Tensor, PackedParams>();
 
-/** Throws unless p's gradient matches it (dtype and size). */
+/** Throws unless p's gradient matches it (dtype, size and backend). */
 export function checkGrad(p: Tensor): void {
   const g = p.grad;
   if (g && (g.dtype !== p.dtype || g.size !== p.size)) {
     throw new Error(`storygrad: AdamW: gradient ${g.describe()} does not match parameter ${p.describe()}`);
+  }
+  if (g && g.backend !== p.backend) {
+    throw new Error(`storygrad: AdamW: the gradient of ${p.describe()} lives on another backend (${g.backend.name}) than the parameter (${p.backend.name})`);
   }
 }
 
@@ -197,7 +200,7 @@ export function arenaNormParts(params: readonly Tensor[]): { parts: Tensor[]; re
   const parts: Tensor[] = [];
   for (const g of groups) {
     const withGrad = g.params.filter((p) => !p.isDisposed && p.grad);
-    if (!withGrad.every((p) => listed.has(p) && p.grad!.dtype === p.dtype && p.grad!.size === p.size)) continue;
+    if (!withGrad.every((p) => listed.has(p) && p.grad!.dtype === p.dtype && p.grad!.size === p.size && p.grad!.backend === p.backend)) continue;
     const partials = g.sumSquares();
     if (!partials) continue;
     parts.push(sum(partials));
