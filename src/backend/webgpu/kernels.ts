@@ -15,7 +15,7 @@ import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
 import { webgpuMatmul, webgpuMatmulFused, type AdapterProfile } from './matmul.js';
 import { makeFusedKernels } from './fused-kernels.js';
-import { liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
+import { aliasingProblem, liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { makeAttentionKernels } from './attention.js';
 
 /** What the kernel table needs from the backend. */
@@ -229,7 +229,8 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       const sb = need(src, extent(shape, srcStrides, srcOffset), dtype, 'copy src');
       const db = need(dst, extent(shape, dstStrides, dstOffset), dtype, 'copy dst');
       if (n === 0) return;
-      if (src.buffer === dst.buffer) throw new Error(`${ERR} copy: src and dst must be different storages`);
+      const problem = aliasingProblem([dst], [src]);
+      if (problem) throw new Error(`${ERR} copy: src and dst must be different storages (${problem})`);
       const c = collapseAxes(shape, [srcStrides, dstStrides]);
       run(
         { file: 'copy', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: c.shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
