@@ -29,43 +29,52 @@ override WG: u32 = 64u;
 fn b_at(c: u32) -> f32 { return f32(b[c]); }
 fn b_zero(c: u32) -> f32 { return 0.0; }
 
-// A lane's columns c = first, first + step, ... of the row at o, in that order: (0, 1) for the
-// *_seq entry points, (lane, WG) for *_wg (whose partials wg_sum then combines).
+// A lane's columns c = first, first + step, ... of row r, in that order: (0, 1) for the *_seq
+// entry points, (lane, WG) for *_wg (whose partials wg_sum then combines).
 // The lane's part of sum(x).
-fn lane_sum(o: u32, C: u32, first: u32, step: u32) -> f32 {
+fn lane_sum(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
   var s = 0.0;
-  for (var c = first; c < C; c += step) { s += f32(x[o + c]); }
+  for (var c = first; c < u.C; c += step) { s += f32(x[o + c]); }
   return s;
 }
 // The lane's part of sum((x - mu)²).
-fn lane_sq_dev(o: u32, C: u32, first: u32, step: u32, mu: f32) -> f32 {
+fn lane_sq_dev(r: u32, first: u32, step: u32, mu: f32) -> f32 {
+  let o = r * u.C;
   var ss = 0.0;
-  for (var c = first; c < C; c += step) {
+  for (var c = first; c < u.C; c += step) {
     let d = f32(x[o + c]) - mu;
     ss += d * d;
   }
   return ss;
 }
 // y = (x - mu) * rs * w + b over the lane's columns.
-fn put_y(o: u32, C: u32, first: u32, step: u32, mu: f32, rs: f32) {
-  for (var c = first; c < C; c += step) {
+fn put_y(r: u32, first: u32, step: u32, mu: f32, rs: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) {
     y[o + c] = ELEM((f32(x[o + c]) - mu) * rs * W_AT(c) + B_AT(c));
   }
 }
-// The lane's parts of (sum(g), sum(g xhat)), g = dy * w, xhat = (x - mu) * rs.
-fn lane_grad_sums(o: u32, C: u32, first: u32, step: u32, mu: f32, rs: f32) -> vec2<f32> {
+// The lane's parts of (sum(g), sum(g xhat)), g = dy * w, xhat = (x - mean) * rstd.
+fn lane_grad_sums(r: u32, first: u32, step: u32) -> vec2<f32> {
+  let o = r * u.C;
+  let mu = mean_r[r];
+  let rs = rstd_r[r];
   var sg = 0.0;
   var sgx = 0.0;
-  for (var c = first; c < C; c += step) {
+  for (var c = first; c < u.C; c += step) {
     let g = f32(dy[o + c]) * W_AT(c);
     sg += g;
     sgx += g * ((f32(x[o + c]) - mu) * rs);
   }
   return vec2<f32>(sg, sgx);
 }
-// dx = rs * (g - a - xhat * q) over the lane's columns (a = sum(g) / C, q = sum(g xhat) / C).
-fn put_dx(o: u32, C: u32, first: u32, step: u32, mu: f32, rs: f32, a: f32, q: f32) {
-  for (var c = first; c < C; c += step) {
+// dx = rstd * (g - a - xhat * q) over the lane's columns (a = sum(g) / C, q = sum(g xhat) / C).
+fn put_dx(r: u32, first: u32, step: u32, a: f32, q: f32) {
+  let o = r * u.C;
+  let mu = mean_r[r];
+  let rs = rstd_r[r];
+  for (var c = first; c < u.C; c += step) {
     let g = f32(dy[o + c]) * W_AT(c);
     let xh = (f32(x[o + c]) - mu) * rs;
     dx[o + c] = ELEM(rs * (g - a - xh * q));
@@ -76,13 +85,11 @@ fn put_dx(o: u32, C: u32, first: u32, step: u32, mu: f32, rs: f32, a: f32, q: f3
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let mu = lane_sum(o, C, 0u, 1u) / f32(C);
-  let rs = 1.0 / sqrt(lane_sq_dev(o, C, 0u, 1u, mu) / f32(C) + u.eps);
+  let mu = lane_sum(r, 0u, 1u) / f32(u.C);
+  let rs = 1.0 / sqrt(lane_sq_dev(r, 0u, 1u, mu) / f32(u.C) + u.eps);
   mean_w[r] = mu;
   rstd_w[r] = rs;
-  put_y(o, C, 0u, 1u, mu, rs);
+  put_y(r, 0u, 1u, mu, rs);
 }
 
 @compute @workgroup_size(WG)
@@ -90,27 +97,21 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; } // uniform across the workgroup
-  let C = u.C;
-  let o = r * C;
-  let mu = wg_sum(lid.x, lane_sum(o, C, lid.x, WG)) / f32(C);
-  let rs = 1.0 / sqrt(wg_sum(lid.x, lane_sq_dev(o, C, lid.x, WG, mu)) / f32(C) + u.eps);
+  let mu = wg_sum(lid.x, lane_sum(r, lid.x, WG)) / f32(u.C);
+  let rs = 1.0 / sqrt(wg_sum(lid.x, lane_sq_dev(r, lid.x, WG, mu)) / f32(u.C) + u.eps);
   if (lid.x == 0u) {
     mean_w[r] = mu;
     rstd_w[r] = rs;
   }
-  put_y(o, C, lid.x, WG, mu, rs);
+  put_y(r, lid.x, WG, mu, rs);
 }
 
 @compute @workgroup_size(WG)
 fn bwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let mu = mean_r[r];
-  let rs = rstd_r[r];
-  let sums = lane_grad_sums(o, C, 0u, 1u, mu, rs);
-  put_dx(o, C, 0u, 1u, mu, rs, sums.x / f32(C), sums.y / f32(C));
+  let sums = lane_grad_sums(r, 0u, 1u);
+  put_dx(r, 0u, 1u, sums.x / f32(u.C), sums.y / f32(u.C));
 }
 
 @compute @workgroup_size(WG)
@@ -118,12 +119,8 @@ fn bwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let mu = mean_r[r];
-  let rs = rstd_r[r];
-  let sums = lane_grad_sums(o, C, lid.x, WG, mu, rs);
-  let a = wg_sum(lid.x, sums.x) / f32(C);
-  let q = wg_sum(lid.x, sums.y) / f32(C);
-  put_dx(o, C, lid.x, WG, mu, rs, a, q);
+  let sums = lane_grad_sums(r, lid.x, WG);
+  let a = wg_sum(lid.x, sums.x) / f32(u.C);
+  let q = wg_sum(lid.x, sums.y) / f32(u.C);
+  put_dx(r, lid.x, WG, a, q);
 }

@@ -17,30 +17,36 @@
 
 override WG: u32 = 64u;
 
-// A lane's columns c = first, first + step, ... of the row at o, in that order: (0, 1) for the
-// *_seq entry points, (lane, WG) for *_wg (whose partials wg_sum then combines).
+// A lane's columns c = first, first + step, ... of row r, in that order: (0, 1) for the *_seq
+// entry points, (lane, WG) for *_wg (whose partials wg_sum then combines).
 // The lane's part of sum(x²).
-fn lane_sq(o: u32, C: u32, first: u32, step: u32) -> f32 {
+fn lane_sq(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
   var ss = 0.0;
-  for (var c = first; c < C; c += step) {
+  for (var c = first; c < u.C; c += step) {
     let v = f32(x[o + c]);
     ss += v * v;
   }
   return ss;
 }
 // y = x * rs * w over the lane's columns.
-fn put_y(o: u32, C: u32, first: u32, step: u32, rs: f32) {
-  for (var c = first; c < C; c += step) { y[o + c] = ELEM(f32(x[o + c]) * rs * W_AT(c)); }
+fn put_y(r: u32, first: u32, step: u32, rs: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { y[o + c] = ELEM(f32(x[o + c]) * rs * W_AT(c)); }
 }
-// The lane's part of sum(g xhat), g = dy * w, xhat = x * rs.
-fn lane_grad_dot(o: u32, C: u32, first: u32, step: u32, rs: f32) -> f32 {
+// The lane's part of sum(g xhat), g = dy * w, xhat = x * rstd.
+fn lane_grad_dot(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
+  let rs = rstd_r[r];
   var sgx = 0.0;
-  for (var c = first; c < C; c += step) { sgx += f32(dy[o + c]) * W_AT(c) * (f32(x[o + c]) * rs); }
+  for (var c = first; c < u.C; c += step) { sgx += f32(dy[o + c]) * W_AT(c) * (f32(x[o + c]) * rs); }
   return sgx;
 }
-// dx = rs * (g - xhat * q) over the lane's columns (q = sum(g xhat) / C).
-fn put_dx(o: u32, C: u32, first: u32, step: u32, rs: f32, q: f32) {
-  for (var c = first; c < C; c += step) {
+// dx = rstd * (g - xhat * q) over the lane's columns (q = sum(g xhat) / C).
+fn put_dx(r: u32, first: u32, step: u32, q: f32) {
+  let o = r * u.C;
+  let rs = rstd_r[r];
+  for (var c = first; c < u.C; c += step) {
     let g = f32(dy[o + c]) * W_AT(c);
     dx[o + c] = ELEM(rs * (g - f32(x[o + c]) * rs * q));
   }
@@ -50,11 +56,9 @@ fn put_dx(o: u32, C: u32, first: u32, step: u32, rs: f32, q: f32) {
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let rs = 1.0 / sqrt(lane_sq(o, C, 0u, 1u) / f32(C) + u.eps);
+  let rs = 1.0 / sqrt(lane_sq(r, 0u, 1u) / f32(u.C) + u.eps);
   rstd_w[r] = rs;
-  put_y(o, C, 0u, 1u, rs);
+  put_y(r, 0u, 1u, rs);
 }
 
 @compute @workgroup_size(WG)
@@ -62,21 +66,16 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; } // uniform across the workgroup
-  let C = u.C;
-  let o = r * C;
-  let rs = 1.0 / sqrt(wg_sum(lid.x, lane_sq(o, C, lid.x, WG)) / f32(C) + u.eps);
+  let rs = 1.0 / sqrt(wg_sum(lid.x, lane_sq(r, lid.x, WG)) / f32(u.C) + u.eps);
   if (lid.x == 0u) { rstd_w[r] = rs; }
-  put_y(o, C, lid.x, WG, rs);
+  put_y(r, lid.x, WG, rs);
 }
 
 @compute @workgroup_size(WG)
 fn bwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let rs = rstd_r[r];
-  put_dx(o, C, 0u, 1u, rs, lane_grad_dot(o, C, 0u, 1u, rs) / f32(C));
+  put_dx(r, 0u, 1u, lane_grad_dot(r, 0u, 1u) / f32(u.C));
 }
 
 @compute @workgroup_size(WG)
@@ -84,8 +83,5 @@ fn bwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let rs = rstd_r[r];
-  put_dx(o, C, lid.x, WG, rs, wg_sum(lid.x, lane_grad_dot(o, C, lid.x, WG, rs)) / f32(C));
+  put_dx(r, lid.x, WG, wg_sum(lid.x, lane_grad_dot(r, lid.x, WG)) / f32(u.C));
 }

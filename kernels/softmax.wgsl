@@ -25,29 +25,33 @@ override WG: u32 = 64u;
 
 fn row_in(i: u32) -> f32 { return f32(x[i]); }
 
-// A lane's columns c = first, first + step, ... of the row at o (softmax_stats.wgsl): y = exp(x - m) / s.
-fn put_y(o: u32, C: u32, first: u32, step: u32, m: f32, s: f32) {
-  for (var c = first; c < C; c += step) { y[o + c] = ELEM(exp(f32(x[o + c]) - m) / s); }
+// A lane's columns c = first, first + step, ... of row r, in that order: (0, 1) for the *_seq
+// entry points, (lane, WG) for *_wg (whose partials wg_max / wg_sum then combine); the row max and
+// sum of exp are softmax_stats.wgsl's lane_max, lane_sum_exp.
+// y = exp(x - m) / s over the lane's columns.
+fn put_y(r: u32, first: u32, step: u32, m: f32, s: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { y[o + c] = ELEM(exp(f32(x[o + c]) - m) / s); }
 }
 // The lane's part of sum(dy * y).
-fn lane_dot(o: u32, C: u32, first: u32, step: u32) -> f32 {
+fn lane_dot(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
   var sdy = 0.0;
-  for (var c = first; c < C; c += step) { sdy += f32(dy[o + c]) * f32(yr[o + c]); }
+  for (var c = first; c < u.C; c += step) { sdy += f32(dy[o + c]) * f32(yr[o + c]); }
   return sdy;
 }
 // dx = y * (dy - sdy) over the lane's columns.
-fn put_dx(o: u32, C: u32, first: u32, step: u32, sdy: f32) {
-  for (var c = first; c < C; c += step) { dx[o + c] = ELEM(f32(yr[o + c]) * (f32(dy[o + c]) - sdy)); }
+fn put_dx(r: u32, first: u32, step: u32, sdy: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { dx[o + c] = ELEM(f32(yr[o + c]) * (f32(dy[o + c]) - sdy)); }
 }
 
 @compute @workgroup_size(WG)
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let m = lane_max(o, C, 0u, 1u);
-  put_y(o, C, 0u, 1u, m, lane_sum_exp(o, C, 0u, 1u, m));
+  let m = lane_max(r * u.C, u.C, 0u, 1u);
+  put_y(r, 0u, 1u, m, lane_sum_exp(r * u.C, u.C, 0u, 1u, m));
 }
 
 @compute @workgroup_size(WG)
@@ -55,18 +59,15 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; } // uniform across the workgroup
-  let C = u.C;
-  let o = r * C;
-  let m = wg_max(lid.x, lane_max(o, C, lid.x, WG));
-  put_y(o, C, lid.x, WG, m, wg_sum(lid.x, lane_sum_exp(o, C, lid.x, WG, m)));
+  let m = wg_max(lid.x, lane_max(r * u.C, u.C, lid.x, WG));
+  put_y(r, lid.x, WG, m, wg_sum(lid.x, lane_sum_exp(r * u.C, u.C, lid.x, WG, m)));
 }
 
 @compute @workgroup_size(WG)
 fn bwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let o = r * u.C;
-  put_dx(o, u.C, 0u, 1u, lane_dot(o, u.C, 0u, 1u));
+  put_dx(r, 0u, 1u, lane_dot(r, 0u, 1u));
 }
 
 @compute @workgroup_size(WG)
@@ -74,6 +75,5 @@ fn bwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; }
-  let o = r * u.C;
-  put_dx(o, u.C, lid.x, WG, wg_sum(lid.x, lane_dot(o, u.C, lid.x, WG)));
+  put_dx(r, lid.x, WG, wg_sum(lid.x, lane_dot(r, lid.x, WG)));
 }
