@@ -62,10 +62,13 @@ export function adamwUniform(n: number, hyper: AdamWHyper, blockBase = 0): numbe
 /** The sum_squares.wgsl `arena` entry (partial sums over a gradient arena, param-arena.ts). */
 export function sumSquaresArenaSpec(dtype: DType, block: number): KernelSpec {
   return {
-    file: 'sum_squares', entry: 'arena', subs: { ELEM: dtype }, f16: dtype === 'f16',
+    file: 'sum_squares', entry: 'arena', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16',
     overrides: { WG: SUM_SQUARES_WG, BLOCK: block }, bindings: [U, [1, 'read'], [7, 'write'], [8, 'read']],
   };
 }
+/** Files the row kernels include (kernels/norm_common.wgsl, row_reduce.wgsl, softmax_stats.wgsl). */
+const NORM_INCLUDE = ['norm_common', 'row_reduce'];
+const SOFTMAX_INCLUDE = ['row_reduce', 'softmax_stats'];
 
 export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
   const checkFloat = (d: DType, op: string): void => checkFloatDtype(ctx, d, op);
@@ -186,7 +189,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       bindings.push([4, 'write'], [5, 'write'], [6, 'write']);
       res.push(bind(y), bind(mean), bind(rstd));
       runRows(
-        { file: 'layer_norm', subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: bb ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
+        { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: bb ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
         'fwd', rows, C, [rows, C, f32Bits(eps), 0], res,
       );
       return { y, mean, rstd };
@@ -209,7 +212,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         bindings.push([7, 'read'], [8, 'write'], [9, 'read'], [10, 'read']);
         res.push(dyb, bind(dx), mb, rb);
         runRows(
-          { file: 'layer_norm', subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
+          { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
           'bwd', rows, C, [rows, C, 0, 0], res,
         );
       }
@@ -234,7 +237,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       bindings.push([4, 'write'], [6, 'write']);
       res.push(bind(y), bind(rstd));
       runRows(
-        { file: 'rms_norm', subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+        { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
         'fwd', rows, C, [rows, C, f32Bits(eps), 0], res,
       );
       return { y, rstd };
@@ -256,7 +259,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         bindings.push([7, 'read'], [8, 'write'], [10, 'read']);
         res.push(dyb, bind(dx), rb);
         runRows(
-          { file: 'rms_norm', subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+          { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
           'bwd', rows, C, [rows, C, 0, 0], res,
         );
       }
@@ -272,7 +275,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const y = out(n, dtype);
       if (n === 0) return y;
       runRows(
-        { file: 'softmax', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
+        { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
         'fwd', rows, C, [rows, C, 0, 0], [xb, bind(y)],
       );
       return y;
@@ -287,7 +290,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const dx = out(n, dtype);
       if (n === 0) return dx;
       runRows(
-        { file: 'softmax', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [3, 'read'], [4, 'read'], [5, 'write']] },
+        { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [3, 'read'], [4, 'read'], [5, 'write']] },
         'bwd', rows, C, [rows, C, 0, 0], [yb, dyb, bind(dx)],
       );
       return dx;
@@ -302,7 +305,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (N === 0) return { loss, lse };
       if (V === 0) throw new Error(`${ERR} crossEntropy over 0 classes`);
       runRows(
-        { file: 'cross_entropy', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
+        { file: 'cross_entropy', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
         'fwd', N, V, [N, V, ignoreIndex | 0, 0], [lb, tb, bind(loss), bind(lse)],
       );
       return { loss, lse };
@@ -320,7 +323,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const wg = ctx.software ? SEQ_WG : rowWG(V);
       run(
         {
-          file: 'cross_entropy', entry: 'bwd', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
+          file: 'cross_entropy', entry: 'bwd', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
           bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
         },
         [N, V, ignoreIndex | 0, 0],
@@ -357,7 +360,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         const slots = Array.from({ length: SUM_SQUARES_SLOTS }, (_, i) => bs[base + Math.min(i, count - 1)]!);
         run(
           {
-            file: 'sum_squares', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
+            file: 'sum_squares', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
             bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
           },
           [base, count, 0, 0, ...n],

@@ -129,6 +129,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       run(
         {
           file: 'binary',
+          include: ['strided'],
           subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
           f16: dtype === 'f16',
           overrides: { RANK: c.shape.length },
@@ -233,7 +234,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (problem) throw new Error(`${ERR} copy: src and dst must be different storages (${problem})`);
       const c = collapseAxes(shape, [srcStrides, dstStrides]);
       run(
-        { file: 'copy', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: c.shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
+        { file: 'copy', include: ['strided'], subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: c.shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
         [n, c.shape.length, srcOffset, dstOffset, ...shape8(c.shape), ...strides8(c.strides[0]!), ...strides8(c.strides[1]!)],
         [sb, db],
         grid(n),
