@@ -14,8 +14,11 @@
  * timestamp profiler (WebGPUBackend.startProfiling), which names the kernel variant that ran.
  * With --variants every matmul variant (tiled, reg, reg-sg) is timed too, forced with
  * forceMatmulPlan: the measurements behind the selection rule in src/backend/webgpu/matmul.ts.
+ * With --f16 the same product on f16 operands (f16 storage, f32 accumulation; needs the
+ * adapter's shader-f16) is timed as one more contender, in turn with the f32 one; its result is
+ * checked against the f32 product first (relative error <= 1e-2: the inputs are rounded to half).
  *
- * Usage: npm run build && node bench/matmul.mjs [--quick] [--variants] [--no-peers]
+ * Usage: npm run build && node bench/matmul.mjs [--quick] [--variants] [--f16] [--no-peers]
  *        [--shapes=name,name] [--out=bench/results/matmul.json]
  * Prints a table and writes JSON (bench/results/ is gitignored).
  */
@@ -79,6 +82,8 @@ async function main() {
   const wanted = opt('shapes', flag('quick') ? QUICK.join(',') : '').split(',').filter(Boolean);
   const shapes = wanted.length ? SHAPES.filter((s) => wanted.includes(s.name)) : SHAPES;
   const variants = flag('variants') ? ['tiled', 'reg', ...(desc.features.includes('subgroups') ? ['reg-sg'] : [])] : [];
+  const withF16 = flag('f16');
+  if (withF16 && !be.supportsF16) throw new Error('--f16: this adapter has no shader-f16');
   const results = [];
 
   for (const s of shapes) {
@@ -98,6 +103,19 @@ async function main() {
     const ours = await be.read(ourOut, s.batch * s.M * s.N, 'f32');
     be.free(ourOut);
     const contenders = [{ name: 'ours', once: async () => { issue(reps); await be.sync(); } }];
+    let a16, b16;
+    if (withF16) {
+      a16 = be.upload(aData, 'f16');
+      b16 = be.upload(bData, 'f16');
+      const args16 = { ...args, a: a16, b: b16, dtype: 'f16' };
+      const out16 = be.kernels.matmul(args16);
+      const err = relError(await be.read(out16, s.batch * s.M * s.N, 'f16'), ours);
+      be.free(out16);
+      if (!(err <= 1e-2)) throw new Error(`${s.name}: the f16 product differs from the f32 one by ${err} (relative)`);
+      row.f16 = { relError: err };
+      row.f16.issue = (n) => { for (let i = 0; i < n; i++) be.free(be.kernels.matmul(args16)); };
+      contenders.push({ name: 'ours f16', once: async () => { row.f16.issue(reps); await be.sync(); } });
+    }
     for (const v of variants) {
       contenders.push({
         name: `variant ${v}`,
@@ -139,6 +157,10 @@ async function main() {
     }
     const t = times.get('ours');
     row.ours = { ms: t.ms, gflops: gf(t.ms), samples: t.samples };
+    if (withF16) {
+      const t16 = times.get('ours f16');
+      Object.assign(row.f16, { ms: t16.ms, gflops: gf(t16.ms), samples: t16.samples });
+    }
     for (const v of variants) {
       const tv = times.get(`variant ${v}`);
       (row.variants ??= {})[v] = { ms: tv.ms, gflops: gf(tv.ms) };
@@ -147,14 +169,20 @@ async function main() {
       const tp = times.get(p.name);
       if (tp) Object.assign(row.peers[p.name], { ms: tp.ms, gflops: gf(tp.ms), samples: tp.samples });
     }
-    if (be.canProfile) {
+    /** GPU timestamp time per product of `reps` products issued by `run`, and the kernels that ran. */
+    const profile = async (run) => {
       be.startProfiling();
-      issue(reps);
+      run(reps);
       const prof = await be.stopProfiling();
       const ms = prof.reduce((acc, k) => acc + k.ms, 0) / reps;
-      row.ours.gpuMs = ms;
-      row.ours.gpuGflops = gf(ms);
-      row.ours.kernels = prof.map((k) => k.kernel);
+      return { gpuMs: ms, gpuGflops: gf(ms), kernels: prof.map((k) => k.kernel) };
+    };
+    if (be.canProfile) Object.assign(row.ours, await profile(issue));
+    if (withF16) {
+      if (be.canProfile) Object.assign(row.f16, await profile(row.f16.issue));
+      delete row.f16.issue;
+      be.free(a16);
+      be.free(b16);
     }
     be.free(a);
     be.free(b);
@@ -163,16 +191,18 @@ async function main() {
     row.vsFasterPeer = peerBest > 0 ? row.ours.gflops / peerBest : null;
     row.pctPeak = (100 * row.ours.gflops) / peak.gflops;
     results.push(row);
-    const chosen = (row.ours.kernels ?? []).map((k) => k.split(':')[0]).filter((k, i, all) => all.indexOf(k) === i).join('+');
-    console.log(`${s.name}: ours ${fmt(row.ours.gflops)} GFLOP/s [${chosen}]` +
+    const chosen = (r) => (r.kernels ?? []).map((k) => k.split(':')[0]).filter((k, i, all) => all.indexOf(k) === i).join('+');
+    console.log(`${s.name}: ours ${fmt(row.ours.gflops)} GFLOP/s [${chosen(row.ours)}]` +
+      (withF16 ? ` f16 ${fmt(row.f16.gflops)} [${chosen(row.f16)}]` : '') +
       live.map((p) => ` ${p.name} ${row.peers[p.name]?.gflops !== undefined ? fmt(row.peers[p.name].gflops) : JSON.stringify(row.peers[p.name])}`).join('') +
       (variants.length ? ` | variants ${variants.map((v) => `${v} ${fmt(row.variants[v].gflops)}`).join(' ')}` : ''));
   }
 
-  console.log(`\nmatmul, f32, GFLOP/s (median wall clock); adapter: ${desc.adapter}; peak ${fmt(peak.gflops, 1)} GFLOP/s`);
-  const header = ['shape', 'ours', 'ours (GPU ts)', ...live.map((p) => p.name), 'x faster peer', '% peak', ...variants];
+  console.log(`\nmatmul, f32${withF16 ? ' (and f16 operands)' : ''}, GFLOP/s (median wall clock); adapter: ${desc.adapter}; peak ${fmt(peak.gflops, 1)} GFLOP/s`);
+  const header = ['shape', 'ours', 'ours (GPU ts)', ...(withF16 ? ['ours f16', 'f16 (GPU ts)', 'f16 / f32'] : []), ...live.map((p) => p.name), 'x faster peer', '% peak', ...variants];
   printTable(header, results.map((r) => [
     r.shape, fmt(r.ours.gflops), fmt(r.ours.gpuGflops),
+    ...(withF16 ? [fmt(r.f16.gflops), fmt(r.f16.gpuGflops), `${fmt(r.f16.gflops / r.ours.gflops)}x`] : []),
     ...live.map((p) => { const q = r.peers[p.name]; return q?.gflops !== undefined ? fmt(q.gflops) : q?.mismatch !== undefined ? `MISMATCH ${q.mismatch.toExponential(1)}` : 'error'; }),
     r.vsFasterPeer === null ? '-' : `${fmt(r.vsFasterPeer)}x`, `${fmt(r.pctPeak, 1)}%`,
     ...variants.map((v) => fmt(r.variants?.[v]?.gflops)),

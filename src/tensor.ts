@@ -29,8 +29,7 @@ const disposeSymbol: symbol = (Symbol as any).dispose ?? Symbol.for('Symbol.disp
 export class Tensor {
   /** Dimensions, outermost first. */
   readonly shape: readonly number[];
-  /** Element type. */
-  readonly dtype: DType;
+  private dt: DType;
   /** Whether gradients flow to this tensor. */
   requiresGrad = false;
   /** Accumulated gradient (leaf tensors), set by `backward()`. */
@@ -45,8 +44,13 @@ export class Tensor {
   constructor(ref: StorageRef, shape: Shape, dtype: DType) {
     this.ref = ref;
     this.shape = Object.freeze(shape.slice());
-    this.dtype = dtype;
+    this.dt = dtype;
     track(this);
+  }
+
+  /** Element type (fixed, except that `Module.to` converts parameters in place). */
+  get dtype(): DType {
+    return this.dt;
   }
 
   /** @internal Wraps a fresh backend storage. */
@@ -179,6 +183,21 @@ export class Tensor {
     const next = value.live().retain();
     this.live().release();
     this.ref = next;
+    return this;
+  }
+
+  /**
+   * @internal Takes `value`'s storage and dtype in place (same size, same backend), keeping this
+   * tensor's identity: `Module.to` converts parameters with it. Not recorded by autograd.
+   */
+  retype(value: Tensor): this {
+    if (value.size !== this.size || value.backend !== this.backend) {
+      throw new Error(`storygrad: retype: cannot give ${this.describe()} the data of ${value.describe()} (${value.backend.name})`);
+    }
+    const next = value.live().retain();
+    this.live().release();
+    this.ref = next;
+    this.dt = value.dtype;
     return this;
   }
 

@@ -2,7 +2,8 @@
  * Model checkpoints on disk (Node and Deno).
  *
  * `saveModel(dir, model, { tokenizer })` writes a run directory:
- *   - `model.safetensors`: every `model.stateDict()` tensor as F32 (I32 for integer tensors), with
+ *   - `model.safetensors`: every `model.stateDict()` tensor as F32 (F16 for an f16 model's, I32
+ *     for integer tensors), with
  *     `__metadata__` { format: 'storygrad', storygrad_version, config: JSON of the GPT config,
  *     tokenizer?: its file name, ...the caller's metadata };
  *   - `tokenizer.bin` (llama2c) or `tokenizer.json` (BPE) when a tokenizer is given.
@@ -13,7 +14,7 @@
  * llama2.c `.bin` checkpoint.
  */
 import { GPT } from '../models/gpt.js';
-import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '../models/config.js';
+import { resolveConfig, type GPTConfig, type ModelDType, type ResolvedGPTConfig } from '../models/config.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
@@ -50,14 +51,15 @@ function savedConfig(c: ResolvedGPTConfig): GPTConfig {
 }
 
 /**
- * A model's weights as safetensors bytes (f32; i32 stays i32) with storygrad's metadata: format,
+ * A model's weights as safetensors bytes (F32; F16 for f16 tensors, I32 for i32) with storygrad's metadata: format,
  * version and the GPT config (plus `extra` entries, e.g. the tokenizer file name).
  */
 export async function modelToSafetensors(model: GPT, extra: Record<string, string> = {}): Promise<Uint8Array> {
   const record: Record<string, SafetensorsEntry> = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
-    const data = await t.data(); // Float32Array (f32, f16) or Int32Array (i32)
-    record[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape: t.shape.slice(), data: data.slice() };
+    const data = await t.data(); // Float32Array (f32, f16: exact half values) or Int32Array (i32)
+    const dtype = t.dtype === 'i32' ? 'I32' : t.dtype === 'f16' ? 'F16' : 'F32';
+    record[name] = { dtype, shape: t.shape.slice(), data: data.slice() };
   }
   const metadata: Record<string, string> = {
     ...extra,
@@ -96,6 +98,12 @@ export interface LoadModelOptions {
   config?: GPTConfig | HFGPT2ConfigInput;
   /** Load the tokenizer found beside the weights (default true). */
   tokenizer?: boolean;
+  /**
+   * dtype of the loaded model, whatever the file stores (default 'f32'): 'f16' uploads every
+   * weight rounded to half precision, so no f32 copy of the model is made on the device. Needs a
+   * backend with f16 support (see `Module.to`).
+   */
+  dtype?: ModelDType;
 }
 
 /** What {@link loadModel} returns. */
@@ -153,11 +161,13 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   const bytes = await readFileBytes(file, 'checkpoint');
   const dir = dirName(file);
   const withTokenizer = opts.tokenizer ?? true;
+  const dtype = opts.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`storygrad: loadModel: dtype must be 'f32' or 'f16', got '${String(dtype)}'`);
 
   if (/\.bin$/i.test(file) || !isSafetensors(bytes)) {
     let model: GPT;
     try {
-      model = loadLlama2c(bytes);
+      model = loadLlama2c(bytes, { dtype });
     } catch (e) {
       throw new Error(`storygrad: cannot read ${file} as a llama2.c checkpoint: ${(e as Error).message.replace(/^storygrad: /, '')}`);
     }
@@ -182,7 +192,7 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
     } catch (e) {
       throw new Error(`storygrad: ${file}: the config in its metadata is invalid: ${(e as Error).message}`);
     }
-    model = new GPT(config);
+    model = new GPT({ ...config, dtype });
     try {
       loadHostState(model, st.tensors);
     } catch (e) {
@@ -202,7 +212,7 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
         throw new Error(`storygrad: ${configPath} is not valid JSON: ${(e as Error).message}`);
       }
     }
-    model = fromHuggingFaceGPT2(st.tensors, hfConfig);
+    model = fromHuggingFaceGPT2(st.tensors, hfConfig, { dtype });
     format = 'huggingface-gpt2';
     tokenizerPath = await findTokenizerIn(dir);
   } else {
@@ -224,14 +234,19 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   };
 }
 
-/** Copies host tensors into the model (strict `loadStateDict`: every problem listed). */
+/**
+ * Copies host tensors into the model (strict `loadStateDict`: every problem listed). Float data is
+ * uploaded in the dtype of the parameter it goes to (an f16 model gets f16 tensors).
+ */
 export function loadHostState(model: GPT, tensors: Record<string, SafetensorsEntry>): void {
+  const own = new Map(model.namedParameters());
   noGrad(() => {
     const state: Record<string, Tensor> = {};
     try {
       for (const [k, e] of Object.entries(tensors)) {
         const data = e.data as Float32Array | Int32Array; // loadSafetensors decodes F16/BF16 to Float32Array
-        state[k] = tensor(data, { shape: e.shape, dtype: e.dtype === 'I32' ? 'i32' : 'f32' });
+        const dtype = e.dtype === 'I32' ? 'i32' : own.get(k)?.dtype === 'f16' ? 'f16' : 'f32';
+        state[k] = tensor(data, { shape: e.shape, dtype });
       }
       model.loadStateDict(state);
     } finally {

@@ -26,7 +26,7 @@
  * and unscaled, partly local attention: they are not this format.
  */
 import { GPT } from '../models/gpt.js';
-import type { GPTConfig } from '../models/config.js';
+import type { GPTConfig, ModelDType } from '../models/config.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../ops/creation.js';
 
@@ -192,12 +192,14 @@ export function mapHuggingFaceGPT2(tensors: Record<string, HostTensor>, config: 
 /**
  * Builds a storygrad GPT (arch 'gpt2', on the current backend) from a Hugging Face GPT-2
  * checkpoint's tensors, e.g. `loadSafetensors(bytes).tensors`. See {@link mapHuggingFaceGPT2}.
+ * `opts.dtype` ('f32' default, or 'f16') is the dtype of the model; weights are uploaded in it.
  */
-export function fromHuggingFaceGPT2(tensors: Record<string, HostTensor>, config?: HFGPT2ConfigInput): GPT {
+export function fromHuggingFaceGPT2(tensors: Record<string, HostTensor>, config?: HFGPT2ConfigInput, opts: { dtype?: ModelDType } = {}): GPT {
   const mapped = mapHuggingFaceGPT2(tensors, config);
-  const model = new GPT(mapped.config);
+  const dtype = opts.dtype ?? 'f32';
+  const model = new GPT({ ...mapped.config, dtype });
   noGrad(() => {
-    const state = Object.fromEntries(Object.entries(mapped.state).map(([k, v]) => [k, tensor(v.data, { shape: v.shape })]));
+    const state = Object.fromEntries(Object.entries(mapped.state).map(([k, v]) => [k, tensor(v.data, { shape: v.shape, dtype })]));
     try {
       model.loadStateDict(state);
     } finally {

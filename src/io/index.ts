@@ -11,7 +11,7 @@ export {
 } from './half.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { loadLlama2c, readLlama2cHeader } from './llama2c.js';
-export type { Llama2cHeader } from './llama2c.js';
+export type { Llama2cHeader, LoadLlama2cOptions } from './llama2c.js';
 export { saveModel, loadModel, MODEL_FILE } from './checkpoint.js';
 export type { SaveModelOptions, SavedModel, LoadModelOptions, LoadedModel } from './checkpoint.js';
 export { fromHuggingFaceGPT2, mapHuggingFaceGPT2, looksLikeHuggingFaceGPT2 } from './hf-gpt2.js';

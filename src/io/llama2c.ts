@@ -8,6 +8,7 @@ import { GPT } from '../models/gpt.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
+import type { ModelDType } from '../models/config.js';
 
 /** Parsed llama2.c header. */
 export interface Llama2cHeader {
@@ -30,8 +31,14 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   return header;
 }
 
+/** Options of {@link loadLlama2c}. */
+export interface LoadLlama2cOptions {
+  /** dtype of the model (default 'f32'); 'f16' uploads the weights rounded to half precision. */
+  dtype?: ModelDType;
+}
+
 /** Loads a llama2.c checkpoint into a llama-arch GPT on the current backend. */
-export function loadLlama2c(bytes: Uint8Array): GPT {
+export function loadLlama2c(bytes: Uint8Array, opts: LoadLlama2cOptions = {}): GPT {
   const h = readLlama2cHeader(bytes);
   const { dim, hiddenDim: hid, nLayers: L, nHeads, nKvHeads, vocabSize: V, seqLen } = h;
   const headSize = dim / nHeads, kvDim = (dim * nKvHeads) / nHeads;
@@ -55,9 +62,13 @@ export function loadLlama2c(bytes: Uint8Array): GPT {
 
   const model = new GPT({
     arch: 'llama', vocabSize: V, nCtx: seqLen, dModel: dim, nLayer: L, nHead: nHeads, nKvHead: nKvHeads,
-    dMlp: hid, tieEmbeddings: h.sharedClassifier, normEps: 1e-5,
+    dMlp: hid, tieEmbeddings: h.sharedClassifier, normEps: 1e-5, dtype: opts.dtype ?? 'f32',
   });
-  const put = (p: Tensor, data: Float32Array) => p.assign(tensor(data, { shape: p.shape.slice() }));
+  const put = (p: Tensor, data: Float32Array) => {
+    const t = tensor(data, { shape: p.shape.slice(), dtype: p.dtype });
+    p.assign(t);
+    t.dispose();
+  };
   const layer = (name: string, l: number, n: number) => parts.get(name)!.subarray(l * n, (l + 1) * n);
   noGrad(() => {
     put(model.embed.W_E, parts.get('token_embedding')!);

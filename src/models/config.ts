@@ -22,10 +22,19 @@ export interface GPTConfig {
   ropeTheta?: number;
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
+  /**
+   * dtype the parameters are created in (default 'f32'); 'f16' needs a backend with f16 support
+   * (see `Module.to`). Not an architecture field: the resolved config does not keep it, read
+   * `model.dtype` instead (it follows `model.to()`).
+   */
+  dtype?: ModelDType;
 }
 
-/** A config with every optional field filled in. */
-export type ResolvedGPTConfig = Required<GPTConfig> & { dHead: number };
+/** The float dtypes a model's parameters (and so its activations, logits and KV cache) can have. */
+export type ModelDType = 'f32' | 'f16';
+
+/** A config with every optional field filled in (without the creation dtype: see `GPT.dtype`). */
+export type ResolvedGPTConfig = Required<Omit<GPTConfig, 'dtype'>> & { dHead: number };
 
 /** Fills defaults and checks the config; errors name the offending fields. */
 export function resolveConfig(c: GPTConfig): ResolvedGPTConfig {
@@ -42,6 +51,7 @@ export function resolveConfig(c: GPTConfig): ResolvedGPTConfig {
   const llamaMlp = Math.ceil((2 * 4 * c.dModel) / 3 / 32) * 32;
   const dMlp = c.dMlp ?? (c.arch === 'llama' ? llamaMlp : 4 * c.dModel);
   if (!Number.isInteger(dMlp) || dMlp <= 0) problems.push(`dMlp must be a positive integer, got ${dMlp}`);
+  if (c.dtype !== undefined && c.dtype !== 'f32' && c.dtype !== 'f16') problems.push(`dtype must be 'f32' or 'f16', got '${String(c.dtype)}'`);
   if (problems.length) throw new Error(`storygrad: invalid GPT config: ${problems.join('; ')}`);
   return {
     arch: c.arch, vocabSize: c.vocabSize, nCtx: c.nCtx, dModel: c.dModel, nLayer: c.nLayer, nHead: c.nHead,

@@ -6,7 +6,8 @@
  * matrices are stored [out, in] and applied with a transposed matmul.
  */
 import type { Tensor } from '../tensor.js';
-import { Module } from '../nn/module.js';
+import { Module, requireDtypeSupport } from '../nn/module.js';
+import { getBackend } from '../runtime.js';
 import { ones, randn, zeros } from '../ops/creation.js';
 import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
 import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
@@ -21,7 +22,7 @@ import {
 import { requireDtype } from '../ops/common.js';
 import { fmt } from '../shape.js';
 import { applyRope, ropeTables } from './rope.js';
-import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config.js';
+import { resolveConfig, type GPTConfig, type ModelDType, type ResolvedGPTConfig } from './config.js';
 import { generate, generateBatch, type GenerateOptions } from './generate.js';
 import type { KVCache } from './kv-cache.js';
 
@@ -35,7 +36,7 @@ export interface ForwardOptions {
 }
 
 const param = (t: Tensor): Tensor => { t.requiresGrad = true; return t; };
-const normal = (shape: number[], std: number, seed: number) => randn(shape, { seed, scale: std, requiresGrad: true });
+const normal = (shape: number[], std: number, seed: number, dtype: ModelDType) => randn(shape, { seed, scale: std, dtype, requiresGrad: true });
 
 /** A norm layer: LayerNorm (w, b) for gpt2, RMSNorm (w) for llama. */
 export class Norm extends Module {
@@ -43,10 +44,10 @@ export class Norm extends Module {
   b: Tensor | null;
   /** The normalized (and scaled, shifted) output [B, T, d]. */
   hook_normalized = new HookPoint();
-  constructor(readonly dim: number, readonly kind: 'layer' | 'rms', readonly eps: number) {
+  constructor(readonly dim: number, readonly kind: 'layer' | 'rms', readonly eps: number, dtype: ModelDType = 'f32') {
     super();
-    this.w = param(ones([dim]));
-    this.b = kind === 'layer' ? param(zeros([dim])) : null;
+    this.w = param(ones([dim], { dtype }));
+    this.b = kind === 'layer' ? param(zeros([dim], { dtype })) : null;
   }
   forward(x: Tensor): Tensor {
     const y = this.kind === 'layer' ? layerNorm(x, this.w, this.b, this.eps) : rmsNorm(x, this.w, this.eps);
@@ -75,19 +76,19 @@ export class Attention extends Module {
   /** Per-head outputs before W_O [B, T, nHead, dHead]. */
   hook_z = new HookPoint();
 
-  constructor(readonly cfg: ResolvedGPTConfig, seed: number) {
+  constructor(readonly cfg: ResolvedGPTConfig, seed: number, dtype: ModelDType = 'f32') {
     super();
     const { dModel: d, nHead, nKvHead, dHead, arch, nLayer } = cfg;
     const std = 0.02;
-    this.W_Q = normal([nHead * dHead, d], std, seed + 1);
-    this.W_K = normal([nKvHead * dHead, d], std, seed + 2);
-    this.W_V = normal([nKvHead * dHead, d], std, seed + 3);
-    this.W_O = normal([d, nHead * dHead], std / Math.sqrt(2 * nLayer), seed + 4);
-    const bias = arch === 'gpt2';
-    this.b_Q = bias ? param(zeros([nHead * dHead])) : null;
-    this.b_K = bias ? param(zeros([nKvHead * dHead])) : null;
-    this.b_V = bias ? param(zeros([nKvHead * dHead])) : null;
-    this.b_O = bias ? param(zeros([d])) : null;
+    this.W_Q = normal([nHead * dHead, d], std, seed + 1, dtype);
+    this.W_K = normal([nKvHead * dHead, d], std, seed + 2, dtype);
+    this.W_V = normal([nKvHead * dHead, d], std, seed + 3, dtype);
+    this.W_O = normal([d, nHead * dHead], std / Math.sqrt(2 * nLayer), seed + 4, dtype);
+    const bias = (n: number) => (arch === 'gpt2' ? param(zeros([n], { dtype })) : null);
+    this.b_Q = bias(nHead * dHead);
+    this.b_K = bias(nKvHead * dHead);
+    this.b_V = bias(nKvHead * dHead);
+    this.b_O = bias(d);
   }
 
   /**
@@ -132,14 +133,14 @@ export class MLP extends Module {
   /** Post-activation [B, T, dMlp] (gpt2: gelu(pre); llama: silu(gate) * linear), the input of W_out. */
   hook_post = new HookPoint();
 
-  constructor(readonly cfg: ResolvedGPTConfig, seed: number) {
+  constructor(readonly cfg: ResolvedGPTConfig, seed: number, dtype: ModelDType = 'f32') {
     super();
     const { dModel: d, dMlp, arch, nLayer } = cfg;
-    this.W_in = normal([dMlp, d], 0.02, seed + 5);
-    this.W_gate = arch === 'llama' ? normal([dMlp, d], 0.02, seed + 6) : null;
-    this.W_out = normal([d, dMlp], 0.02 / Math.sqrt(2 * nLayer), seed + 7);
-    this.b_in = arch === 'gpt2' ? param(zeros([dMlp])) : null;
-    this.b_out = arch === 'gpt2' ? param(zeros([d])) : null;
+    this.W_in = normal([dMlp, d], 0.02, seed + 5, dtype);
+    this.W_gate = arch === 'llama' ? normal([dMlp, d], 0.02, seed + 6, dtype) : null;
+    this.W_out = normal([d, dMlp], 0.02 / Math.sqrt(2 * nLayer), seed + 7, dtype);
+    this.b_in = arch === 'gpt2' ? param(zeros([dMlp], { dtype })) : null;
+    this.b_out = arch === 'gpt2' ? param(zeros([d], { dtype })) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -170,13 +171,13 @@ export class Block extends Module {
   hook_mlp_out = new HookPoint();
   /** The residual stream leaving the block [B, T, d]. */
   hook_resid_post = new HookPoint();
-  constructor(cfg: ResolvedGPTConfig, seed: number) {
+  constructor(cfg: ResolvedGPTConfig, seed: number, dtype: ModelDType = 'f32') {
     super();
     const kind = cfg.arch === 'gpt2' ? 'layer' : 'rms';
-    this.ln1 = new Norm(cfg.dModel, kind, cfg.normEps);
-    this.attn = new Attention(cfg, seed);
-    this.ln2 = new Norm(cfg.dModel, kind, cfg.normEps);
-    this.mlp = new MLP(cfg, seed);
+    this.ln1 = new Norm(cfg.dModel, kind, cfg.normEps, dtype);
+    this.attn = new Attention(cfg, seed, dtype);
+    this.ln2 = new Norm(cfg.dModel, kind, cfg.normEps, dtype);
+    this.mlp = new MLP(cfg, seed, dtype);
   }
   forward(x: Tensor, rope: [Tensor, Tensor] | null, kv?: { cache: KVCache; layer: number }): Tensor {
     x = this.hook_resid_pre.forward(x);
@@ -190,19 +191,19 @@ export class Block extends Module {
 /** Token embedding holder (`embed.W_E` [V, d]). */
 export class Embed extends Module {
   W_E: Tensor;
-  constructor(vocab: number, d: number, seed: number) { super(); this.W_E = normal([vocab, d], 0.02, seed); }
+  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32') { super(); this.W_E = normal([vocab, d], 0.02, seed, dtype); }
 }
 
 /** Learned positions (`pos_embed.W_pos` [nCtx, d]). */
 export class PosEmbed extends Module {
   W_pos: Tensor;
-  constructor(nCtx: number, d: number, seed: number) { super(); this.W_pos = normal([nCtx, d], 0.01, seed); }
+  constructor(nCtx: number, d: number, seed: number, dtype: ModelDType = 'f32') { super(); this.W_pos = normal([nCtx, d], 0.01, seed, dtype); }
 }
 
 /** Untied classifier (`unembed.W_U` [V, d]). */
 export class Unembed extends Module {
   W_U: Tensor;
-  constructor(vocab: number, d: number, seed: number) { super(); this.W_U = normal([vocab, d], 0.02, seed); }
+  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32') { super(); this.W_U = normal([vocab, d], 0.02, seed, dtype); }
 }
 
 /** A decoder-only transformer language model. */
@@ -224,11 +225,21 @@ export class GPT extends Module {
     const cfg = resolveConfig(config);
     this.config = cfg;
     const s = cfg.seed * 1000;
-    this.embed = new Embed(cfg.vocabSize, cfg.dModel, s + 1);
-    this.pos_embed = cfg.arch === 'gpt2' ? new PosEmbed(cfg.nCtx, cfg.dModel, s + 2) : null;
-    this.blocks = Array.from({ length: cfg.nLayer }, (_, l) => new Block(cfg, s + 10 * (l + 1)));
-    this.ln_final = new Norm(cfg.dModel, cfg.arch === 'gpt2' ? 'layer' : 'rms', cfg.normEps);
-    this.unembed = cfg.tieEmbeddings ? null : new Unembed(cfg.vocabSize, cfg.dModel, s + 3);
+    const dtype = config.dtype ?? 'f32';
+    requireDtypeSupport(getBackend(), dtype, `GPT: dtype '${dtype}'`);
+    this.embed = new Embed(cfg.vocabSize, cfg.dModel, s + 1, dtype);
+    this.pos_embed = cfg.arch === 'gpt2' ? new PosEmbed(cfg.nCtx, cfg.dModel, s + 2, dtype) : null;
+    this.blocks = Array.from({ length: cfg.nLayer }, (_, l) => new Block(cfg, s + 10 * (l + 1), dtype));
+    this.ln_final = new Norm(cfg.dModel, cfg.arch === 'gpt2' ? 'layer' : 'rms', cfg.normEps, dtype);
+    this.unembed = cfg.tieEmbeddings ? null : new Unembed(cfg.vocabSize, cfg.dModel, s + 3, dtype);
+  }
+
+  /**
+   * The dtype of the parameters, and so of every activation, the logits and the KV cache
+   * ('f32' or 'f16'); set at creation (`config.dtype`) or by `model.to(dtype)`.
+   */
+  get dtype(): ModelDType {
+    return this.embed.W_E.dtype as ModelDType;
   }
 
   /**

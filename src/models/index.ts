@@ -1,6 +1,6 @@
 /** `sg.models`: GPT (gpt2 and llama architectures) and its configuration. */
 export { GPT, Block, Attention, MLP, Norm, Embed, PosEmbed, Unembed } from './gpt.js';
-export type { GPTConfig, ResolvedGPTConfig } from './config.js';
+export type { GPTConfig, ResolvedGPTConfig, ModelDType } from './config.js';
 export { resolveConfig } from './config.js';
 export type { GenerateOptions } from './generate.js';
 export { sampleFromLogits } from './generate.js';

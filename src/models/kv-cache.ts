@@ -1,11 +1,13 @@
 /**
  * Key/value cache for incremental decoding: per layer, the keys (after RoPE) and values of every
- * position already processed, [B, length, nKvHead, dHead]. `GPT.forward(tokens, { cache })`
+ * position already processed, [B, length, nKvHead, dHead], in the model's dtype (f16 for an f16
+ * model: half the memory). `GPT.forward(tokens, { cache })`
  * reads the cached prefix, appends the new positions and advances `length`, so each generated
  * token costs one position's work instead of re-running the whole prefix. Tensors held here are
  * kept out of `tidy` scopes; `dispose()` frees them.
  */
 import type { Tensor } from '../tensor.js';
+import type { DType } from '../backend/backend.js';
 import { keep } from '../memory/scope.js';
 import { concat } from '../ops/movement.js';
 
@@ -21,6 +23,11 @@ export class KVCache {
     this.values = new Array<Tensor | null>(nLayer).fill(null);
   }
 
+  /** dtype of the cached keys and values (the model's), or null while the cache is empty. */
+  get dtype(): DType | null {
+    return this.keys[0]?.dtype ?? null;
+  }
+
   /**
    * Appends layer `layer`'s new keys and values k, v [B, T, nKvHead, dHead] and returns the full
    * cached k, v [B, length + T, nKvHead, dHead]. Every layer appends once per forward; the cache
@@ -29,6 +36,12 @@ export class KVCache {
   append(layer: number, k: Tensor, v: Tensor): [Tensor, Tensor] {
     if (layer < 0 || layer >= this.nLayer) throw new Error(`storygrad: KVCache: layer ${layer} outside [0, ${this.nLayer})`);
     const oldK = this.keys[layer]!, oldV = this.values[layer]!;
+    if (oldK && (oldK.dtype !== k.dtype || oldV.dtype !== v.dtype)) {
+      throw new Error(
+        `storygrad: KVCache: layer ${layer} holds ${oldK.dtype} keys/values, the new ones are ${k.dtype}/${v.dtype} ` +
+        '(a cache belongs to models of one dtype: reset it after model.to())',
+      );
+    }
     const fullK = keep(oldK ? concat([oldK, k], 1) : k.detach());
     const fullV = keep(oldV ? concat([oldV, v], 1) : v.detach());
     oldK?.dispose();

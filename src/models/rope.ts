@@ -1,6 +1,7 @@
 /**
  * Rotary position embedding as in llama2.c: within each head, adjacent pairs (x[2i], x[2i+1]) are
- * rotated by angle pos * theta^(-2i/dHead). Tables are computed on the host per (T, offset).
+ * rotated by angle pos * theta^(-2i/dHead). Tables are computed on the host per (T, offset), in
+ * the dtype of the activations they rotate (an f16 model gets f16 tables).
  */
 import type { Tensor } from '../tensor.js';
 import { tensor } from '../ops/creation.js';
@@ -8,7 +9,10 @@ import { add, mul, sub } from '../ops/elementwise.js';
 import { concat, reshape, slice } from '../ops/movement.js';
 import { withBackend } from '../runtime.js';
 
-/** cos and sin tables [T, 1, dHead/2, 1] for positions offset..offset+T-1 (the 1 broadcasts over heads). */
+/**
+ * cos and sin tables [T, 1, dHead/2, 1] for positions offset..offset+T-1 (the 1 broadcasts over
+ * heads), on `like`'s backend and in its dtype (angles computed in float64).
+ */
 export function ropeTables(like: Tensor, T: number, dHead: number, theta: number, offset = 0): [Tensor, Tensor] {
   const half = dHead / 2;
   const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
@@ -21,8 +25,8 @@ export function ropeTables(like: Tensor, T: number, dHead: number, theta: number
     }
   }
   return withBackend(like.backend, () => [
-    tensor(cos, { shape: [T, 1, half, 1] }),
-    tensor(sin, { shape: [T, 1, half, 1] }),
+    tensor(cos, { shape: [T, 1, half, 1], dtype: like.dtype }),
+    tensor(sin, { shape: [T, 1, half, 1], dtype: like.dtype }),
   ]);
 }
 

@@ -60,7 +60,8 @@ export class HookPoint extends Module {
       const r = fn(x, this);
       if (r === undefined || r === x) continue;
       if (!sameShape(r.shape, x.shape) || r.dtype !== x.dtype) {
-        throw new Error(`storygrad: hook on ${this.name} returned ${fmt(r.shape)} ${r.dtype}; the activation is ${fmt(x.shape)} ${x.dtype}`);
+        const hint = r.dtype !== x.dtype ? ` (the model runs in ${x.dtype}: return .cast('${x.dtype}'))` : '';
+        throw new Error(`storygrad: hook on ${this.name} returned ${fmt(r.shape)} ${r.dtype}; the activation is ${fmt(x.shape)} ${x.dtype}${hint}`);
       }
       x = r;
     }

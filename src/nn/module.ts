@@ -4,7 +4,9 @@
  * in property order, so names are stable for state dicts and checkpoints.
  */
 import type { Tensor } from '../tensor.js';
+import type { Backend, DType } from '../backend/backend.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { cast } from '../ops/elementwise.js';
 import { fmt } from '../shape.js';
 
 /** A record of named tensors. */
@@ -19,6 +21,19 @@ export interface LoadStateDictReport {
 
 function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && 'shape' in v && 'dtype' in v && typeof (v as Tensor).backward === 'function';
+}
+
+/**
+ * Throws a `storygrad:` error naming `who` unless `backend` can hold `dtype`: f16 needs
+ * `supportsF16` (on WebGPU, the adapter's 'shader-f16' feature).
+ */
+export function requireDtypeSupport(backend: Backend<any>, dtype: DType, who: string): void {
+  if (dtype === 'f16' && !backend.supportsF16) {
+    throw new Error(
+      `storygrad: ${who}: the ${backend.name} backend has no f16 support ` +
+      `(a WebGPU adapter needs the 'shader-f16' feature); use f32`,
+    );
+  }
 }
 
 /** Base class of layers and models. */
@@ -93,6 +108,35 @@ export class Module {
       }
     });
     return report;
+  }
+
+  /**
+   * Converts every float parameter to `dtype` ('f32' or 'f16') in place and returns this: each
+   * parameter keeps its identity (like `Tensor.assign`, so references held elsewhere stay valid)
+   * and takes a converted copy of its data; the old storage is freed. Integer parameters are left
+   * alone. Gradients are dropped (`grad` becomes null). Build optimizers after converting (one built
+   * before keeps state of the old dtype). f16 needs a backend whose
+   * `supportsF16` is true (WebGPU with the adapter's `shader-f16` feature; the CPU backend stores
+   * f16 as f32 values rounded to half precision); otherwise nothing is changed and an error says
+   * why. f16 models run inference with f32 accumulation inside the kernels; training in f16 has
+   * no loss scaling.
+   */
+  to(dtype: DType): this {
+    if (dtype !== 'f32' && dtype !== 'f16') {
+      throw new Error(`storygrad: Module.to: dtype must be 'f32' or 'f16', got '${String(dtype)}'`);
+    }
+    const params = [...new Set(this.parameters())].filter((p) => p.dtype !== 'i32' && p.dtype !== dtype);
+    for (const p of params) requireDtypeSupport(p.backend, dtype, `Module.to('${dtype}')`);
+    noGrad(() => {
+      for (const p of params) {
+        const converted = cast(p, dtype);
+        p.retype(converted);
+        converted.dispose();
+        p.grad?.dispose();
+        p.grad = null;
+      }
+    });
+    return this;
   }
 
   /** Sets training mode here and in every child; returns this. */
