@@ -14,3 +14,6 @@ export type { LineChartOptions, ChartSeries, ChartAxis } from './svg-chart.js';
 export { formatProgress, formatDuration } from './progress.js';
 export type { ProgressState } from './progress.js';
 export { findNonFiniteParameter, findNonFiniteActivation } from './nonfinite.js';
+export { trainRun, readRun } from './run.js';
+export type { RunTrainOptions, TrainRunOptions, TrainRunResult, RunManifest } from './run.js';
+export type { RunTokenizer } from './run-tokenizer.js';
