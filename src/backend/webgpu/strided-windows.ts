@@ -12,7 +12,7 @@ import { contiguousStrides } from '../../shape.js';
 import { dtypeBytes } from '../backend.js';
 import type { KernelContext } from './kernels.js';
 import { storageBinding, type GpuStorage } from './pool.js';
-import { alignedRowStep, isLarge, readSlice, tooLarge, windowBudget, writeSlice } from './windows.js';
+import { alignedRowStep, readSlice, tooLarge, windowBudget, writeSlice } from './windows.js';
 
 /** An operand of a strided kernel: its strides over the index space and the element of index 0. */
 export interface StridedOperand {
@@ -99,10 +99,14 @@ export interface StridedInput {
  */
 export function runStridedPieces(
   ctx: KernelContext, op: string, shape: readonly number[], inputs: readonly StridedInput[], out: GpuStorage, outDtype: DType,
-  body: (shape: number[], strides: number[][], bindings: GPUBufferBinding[]) => void,
+  body: (shape: readonly number[], strides: readonly (readonly number[])[], bindings: GPUBufferBinding[]) => void,
 ): void {
-  if (!inputs.some((i) => isLarge(ctx, i.s)) && !isLarge(ctx, out)) {
-    body(shape.slice(), inputs.map((i) => i.strides.slice()), [...inputs.map((i) => storageBinding(i.s)), storageBinding(out)]);
+  let large = out.bytes > ctx.maxBinding;
+  for (const i of inputs) if (i.s.bytes > ctx.maxBinding) large = true;
+  if (!large) {
+    const bindings = inputs.map((i) => storageBinding(i.s));
+    bindings.push(storageBinding(out));
+    body(shape, inputs.map((i) => i.strides), bindings);
     return;
   }
   const contiguous = contiguousStrides(shape);
