@@ -2,7 +2,9 @@
 /**
  * fused-ops — the fused kernels against the compositions they replace, in one process on the
  * WebGPU backend, interleaved (so a busy machine slows both alike): layerNorm, rmsNorm, softmax
- * and crossEntropy forward + backward, and one AdamW step over a GPT's parameters. Shapes are
+ * and crossEntropy forward + backward, and one AdamW step over a GPT's parameters (composed
+ * against packed into one arena, and one fused kernel per parameter against packed, also with a
+ * gradient clip at norm 1 whose factor the update applies). Shapes are
  * those of the step-profile GPT (d 64, 8x128 tokens, vocab 512, 4 heads).
  *
  * Uses the built package: `npm run build` first, or `npx vite-node bench/fused-ops.mjs -- --src`.
@@ -45,11 +47,28 @@ function fwdBwd(f, inputs) {
   for (const t of inputs) { t.grad?.dispose(); t.grad = null; }
 }
 
-const model = new sg.models.GPT({ arch: 'gpt2', vocabSize: V, nCtx: 128, dModel: D, nLayer: 4, nHead: 4 });
-const params = model.parameters();
-for (const p of params) p.grad = sg.keep(sg.randn(p.shape.slice(), { seed: 9, scale: 0.01 }));
-const adamFused = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-const adamComposed = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1, fused: false });
+/** The parameters of a GPT of the step-profile shape, with random gradients. */
+function gptParams() {
+  const params = new sg.models.GPT({ arch: 'gpt2', vocabSize: V, nCtx: 128, dModel: D, nLayer: 4, nHead: 4 }).parameters();
+  for (const p of params) p.grad = sg.keep(sg.randn(p.shape.slice(), { seed: 9, scale: 0.01 }));
+  return params;
+}
+// Each optimizer gets parameters of its own (a clip takes the arena path for packed parameters).
+const params = gptParams();
+const adam = {
+  composed: new sg.optim.AdamW(gptParams(), { lr: 1e-3, weightDecay: 0.1, fused: false }),
+  perParam: new sg.optim.AdamW(gptParams(), { lr: 1e-3, weightDecay: 0.1, packed: false }),
+  packed: new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 }),
+};
+/** One AdamW step of optimizer `name`; with `clip`, clipped at norm 1 as the trainer does. */
+function adamStep(name, clip) {
+  const opt = adam[name];
+  if (!clip) return opt.step();
+  const c = sg.optim.clipScaleOnDevice(opt.params, 1);
+  opt.step({ gradScale: c.scale });
+  c.norm.dispose();
+  c.scale.dispose();
+}
 
 const cases = [
   { name: 'layerNorm [1024, 64] fwd+bwd', inputs: [x, w, b], fused: () => sg.layerNorm(x, w, b), composed: () => sg.layerNormComposed(x, w, b) },
@@ -58,11 +77,14 @@ const cases = [
   { name: 'crossEntropy [1024, 512] fwd+bwd', inputs: [logits], fused: () => sg.crossEntropy(logits, targets), composed: () => sg.crossEntropyComposed(logits, targets) },
 ];
 
+/** Runs a case's path: 'composed' or 'fused' (for AdamW: the optimizers the case names). */
 function runCase(c, path) {
-  if (c.adam) { (path === 'fused' ? adamFused : adamComposed).step(); return; }
+  if (c.adam) { adamStep(c.adam[path], c.adam.clip); return; }
   fwdBwd(c[path], c.inputs);
 }
-cases.push({ name: `AdamW step, ${params.length} GPT tensors`, adam: true });
+cases.push({ name: `AdamW step, ${params.length} GPT tensors`, adam: { composed: 'composed', fused: 'packed' } });
+cases.push({ name: 'AdamW per-parameter -> packed', adam: { composed: 'perParam', fused: 'packed' } });
+cases.push({ name: 'clip + AdamW per-param -> packed', adam: { composed: 'perParam', fused: 'packed', clip: true } });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];

@@ -13,7 +13,7 @@
  * one readback of (loss, norm), AdamW — with the clip factor inside the AdamW update where the
  * build has `clipScaleOnDevice`, else `clipGradNormOnDevice`. Prints per build the median wall ms
  * per step and tokens/s, the median process CPU time per step (all threads: JavaScript, Dawn and
- * llvmpipe's workers), dispatches per step and the first losses (equal losses: the same numerics),
+ * llvmpipe's workers), dispatches per step (and buffer copies, where the build counts them) and the first losses (equal losses: the same numerics),
  * then the per-round wall and CPU ratios base / other.
  */
 import { performance } from 'node:perf_hooks';
@@ -77,11 +77,11 @@ async function setup(dir) {
 
 const builds = [];
 for (const d of dirs) builds.push(await setup(d));
-const res = builds.map(() => ({ wall: [], cpu: [], losses: [], dispatches: 0 }));
+const res = builds.map(() => ({ wall: [], cpu: [], losses: [], dispatches: 0, copies: 0 }));
 for (let r = 0; r < warmup + rounds; r++) {
   for (const [i, L] of builds.entries()) {
     await L.be.sync();
-    const d0 = L.be.batcher.dispatches;
+    const d0 = L.be.batcher.dispatches, k0 = L.be.batcher.copies ?? 0;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const loss = await L.step();
@@ -92,6 +92,7 @@ for (let r = 0; r < warmup + rounds; r++) {
       res[i].wall.push(wall);
       res[i].cpu.push((c.user + c.system) / 1000);
       res[i].dispatches = L.be.batcher.dispatches - d0;
+      res[i].copies = (L.be.batcher.copies ?? 0) - k0;
     }
   }
 }
@@ -102,7 +103,7 @@ console.log(`model: gpt2 d ${cfg.dModel} x ${cfg.nLayer} layers, ${cfg.nHead} he
 for (const [i, L] of builds.entries()) {
   const w = med(res[i].wall);
   console.log(`${i === 0 ? 'base ' : 'other'} ${L.dir}: wall ${w.toFixed(1)} ms/step (${Math.round((B * T) / w * 1000)} tokens/s; min ${Math.min(...res[i].wall).toFixed(1)}), ` +
-    `CPU ${med(res[i].cpu).toFixed(1)} ms/step, ${res[i].dispatches} dispatches/step; losses ${res[i].losses.slice(0, 4).map((x) => x.toFixed(4)).join(' ')}`);
+    `CPU ${med(res[i].cpu).toFixed(1)} ms/step, ${res[i].dispatches} dispatches/step (+ ${res[i].copies} buffer copies); losses ${res[i].losses.slice(0, 4).map((x) => x.toFixed(4)).join(' ')}`);
 }
 const ratio = (k) => res[0][k].map((a, j) => a / res[1][k][j]);
 console.log(`base / other per round: wall ${med(ratio('wall')).toFixed(2)}x (${ratio('wall').map((x) => x.toFixed(2)).join(' ')})`);

@@ -10,9 +10,20 @@
 //           7 out: array<f32> [total tensors] (write)
 // Dispatch: (count, 1, 1); the tensor index is workgroup_id.x.
 // Substitutions: ELEM. Overrides: WG (a power of two).
+//
+// Entry `arena`: partial sums of squares over a gradient arena (src/backend/webgpu/param-arena.ts:
+// many gradients in one buffer, each starting at a block of BLOCK elements). Workgroup w sums the
+// blocks [w * count, w * count + count) of the bound window x0, in each block b only its first
+// valid[first_block + b] elements (the gradient's length there; 0 for a parameter without one), in
+// block order, each lane every WG-th element, then the same fixed tree: out[base + w]. The caller
+// adds the partials (a fixed-order reduction), so the norm is deterministic; padding is never read.
+//   Params: base = index of this dispatch's first partial in out, count = blocks per workgroup,
+//           blocks = blocks in the window, first_block = the window's first block in `valid`.
+//   Bindings: 0 uniform, 1 x0 (the window), 7 out, 8 valid: array<u32> (read).
+//   Dispatch: ceil(blocks / count) workgroups (2-D grid). Overrides: WG, BLOCK.
 
 struct Params {
-  base: u32, count: u32, _p0: u32, _p1: u32,
+  base: u32, count: u32, blocks: u32, first_block: u32,
   n: array<vec4<u32>, 2>,
 }
 
@@ -24,8 +35,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read> x4: array<ELEM>;
 @group(0) @binding(6) var<storage, read> x5: array<ELEM>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<storage, read> valid: array<u32>;
 
 override WG: u32 = 64u;
+override BLOCK: u32 = 256u;
 var<workgroup> part: array<f32, WG>;
 
 fn load(t: u32, i: u32) -> f32 {
@@ -39,6 +52,17 @@ fn load(t: u32, i: u32) -> f32 {
   }
 }
 
+// The workgroup's sum of the lanes' partial sums s, by a fixed tree; valid in lane 0.
+fn tree_sum(lane: u32, s: f32) -> f32 {
+  part[lane] = s;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lane < w) { part[lane] = part[lane] + part[lane + w]; }
+    workgroupBarrier();
+  }
+  return part[0];
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let t = wid.x;
@@ -48,11 +72,24 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x = load(t, i);
     s = fma(x, x, s);
   }
-  part[lid.x] = s;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid.x < w) { part[lid.x] = part[lid.x] + part[lid.x + w]; }
-    workgroupBarrier();
+  let total = tree_sum(lid.x, s);
+  if (lid.x == 0u) { out[u.base + t] = total; }
+}
+
+@compute @workgroup_size(WG)
+fn arena(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+         @builtin(num_workgroups) nwg: vec3<u32>) {
+  let w = flat_group(wid, nwg);
+  let b0 = w * u.count;
+  let b1 = min(b0 + u.count, u.blocks);
+  var s = 0.0;
+  for (var b = b0; b < b1; b++) {
+    let len = valid[u.first_block + b];
+    for (var j = lid.x; j < len; j += WG) {
+      let x = f32(x0[b * BLOCK + j]);
+      s = fma(x, x, s);
+    }
   }
-  if (lid.x == 0u) { out[u.base + t] = part[0]; }
+  let total = tree_sum(lid.x, s);
+  if (lid.x == 0u) { out[u.base + w] = total; }
 }

@@ -182,6 +182,23 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * @internal Keeps this tensor's storage to itself: the other tensors that shared it (views,
+   * `detach()`) move to `copy`, a fresh storage with the same contents that they now own. For an
+   * in-place writer that must keep the storage itself (a parameter arena's window, AdamW). When
+   * nothing shares the storage, `copy` is freed.
+   */
+  unshareStorage(copy: unknown): void {
+    const r = this.live();
+    if (!r.shared) {
+      r.backend.free(copy);
+      return;
+    }
+    const own = new StorageRef(r.backend, r.swap(copy), r.size, r.dtype);
+    r.release();
+    this.ref = own;
+  }
+
   // ---- elementwise ----
   add(o: TensorLike): Tensor { return el.add(this, o); }
   sub(o: TensorLike): Tensor { return el.sub(this, o); }

@@ -254,7 +254,7 @@ const gpuEntry = backends.find((b) => b.name === 'webgpu' && b.available);
 describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', () => {
   const gpu = () => gpuEntry!.backend as Backend<any> & { batcher: { dispatches: number } };
 
-  it('one dispatch per norm / softmax / crossEntropy forward, at most three per backward, one per AdamW parameter', () => {
+  it('one dispatch per norm / softmax / crossEntropy forward, at most three per backward, one per AdamW step (one per parameter unpacked)', () => {
     sg.withBackend(gpu(), () => {
       const x = sg.randn([16, 24], { seed: 2, requiresGrad: true });
       const w = sg.ones([24], { requiresGrad: true }), b = sg.zeros([24], { requiresGrad: true });
@@ -274,10 +274,13 @@ describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', ()
         void r; void s; void ce;
       });
       const opt = new sg.optim.AdamW([x, w, b], { lr: 0.01 });
-      opt.step(); // allocates the moments
-      expect(count(() => opt.step())).toBe(3);
+      opt.step(); // packs the parameters, allocates the moments
+      expect(count(() => opt.step())).toBe(1);
+      const unpacked = new sg.optim.AdamW([x, w, b], { lr: 0.01, packed: false });
+      unpacked.step();
+      expect(count(() => unpacked.step())).toBe(3);
       opt.zeroGrad();
-      for (const q of [x, w, b, ...opt.state().m, ...opt.state().v]) q?.dispose();
+      for (const q of [x, w, b, ...opt.state().m, ...opt.state().v, ...unpacked.state().m, ...unpacked.state().v]) q?.dispose();
     });
   });
 

@@ -8,10 +8,26 @@ export class StorageRef {
 
   constructor(
     readonly backend: Backend<any>,
-    readonly storage: unknown,
+    private current: unknown,
     readonly size: number,
     readonly dtype: DType,
   ) {}
+
+  /** The backend storage. */
+  get storage(): unknown {
+    return this.current;
+  }
+
+  /**
+   * Points this ref, and so every tensor sharing it, at `next` (same size and dtype, e.g. a copy);
+   * returns the previous storage, which the caller now owns. Lets an in-place writer keep a
+   * storage to itself while the tensors that shared it keep their contents (`Tensor.unshareStorage`).
+   */
+  swap(next: unknown): unknown {
+    const prev = this.current;
+    this.current = next;
+    return prev;
+  }
 
   /** Bytes this storage holds. */
   get bytes(): number {
@@ -29,6 +45,6 @@ export class StorageRef {
   }
 
   release(): void {
-    if (--this.refs === 0) this.backend.free(this.storage);
+    if (--this.refs === 0) this.backend.free(this.current);
   }
 }

@@ -1,12 +1,15 @@
 /**
- * AdamW (decoupled weight decay, bias-corrected moments). By default each parameter is updated by
- * ONE fused kernel (`adamwStep`, src/backend/fused.ts) that writes the parameter and its moments
- * in place; `{ fused: false }` runs the same math composed from elementwise ops (the reference).
+ * AdamW (decoupled weight decay, bias-corrected moments). By default the update is fused: on a
+ * backend with parameter arenas (WebGPU) the parameters are packed, on the first step, into one
+ * buffer per dtype (packed-params.ts) and ONE kernel updates them all, moments included; elsewhere
+ * (the CPU backend) one fused kernel (`adamwStep`, src/backend/fused.ts) per parameter writes the
+ * parameter and its moments in place. `{ fused: false }` runs the same math composed from
+ * elementwise ops (the reference).
  *
  * In-place safety: a tensor whose storage is shared (a reshape view, `detach()`, a parameter that
- * is itself a view of another tensor) first gets a private copy through `assign`, so the update
- * is never visible through another tensor — the same semantics as the composed version, which
- * assigns a fresh result.
+ * is itself a view of another tensor) first gets a private copy, so the update is never visible
+ * through another tensor — the same semantics as the composed version, which assigns a fresh
+ * result.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
@@ -15,6 +18,7 @@ import { add, cast, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
 import { wrap } from '../ops/common.js';
 import { Optimizer } from './optimizer.js';
+import { checkGrad, packParams, type PackedParams } from './packed-params.js';
 
 /** Options of AdamW. */
 export interface AdamWOptions {
@@ -28,6 +32,11 @@ export interface AdamWOptions {
    * ops (about 12 dispatches per parameter instead of 1): a reference for tests.
    */
   fused?: boolean;
+  /**
+   * With `fused`, pack the parameters into one buffer per dtype where the backend can (WebGPU;
+   * default true): one kernel per step for all of them. false: one kernel per parameter.
+   */
+  packed?: boolean;
 }
 
 /** Options of `AdamW.step`. */
@@ -44,10 +53,14 @@ export class AdamW extends Optimizer {
   readonly weightDecay: number;
   /** Whether steps run the fused kernel. */
   readonly fused: boolean;
+  /** Whether fused steps pack the parameters (where the backend can). */
+  readonly packed: boolean;
   /** Steps taken. */
   t = 0;
   private m = new Map<Tensor, Tensor>();
   private v = new Map<Tensor, Tensor>();
+  /** Packed groups and the parameters on the per-parameter path (made by the first fused step). */
+  private packing: { groups: PackedParams[]; rest: Tensor[] } | null = null;
 
   constructor(params: Iterable<Tensor>, opts: AdamWOptions) {
     super(params);
@@ -56,6 +69,7 @@ export class AdamW extends Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.fused = opts.fused ?? true;
+    this.packed = opts.packed ?? true;
   }
 
   /**
@@ -71,26 +85,40 @@ export class AdamW extends Optimizer {
     else this.stepComposed(s);
   }
 
-  /** One adamwStep dispatch per parameter; param, m and v are updated in place. */
+  /** One dispatch per packed group, one adamwStep per other parameter; param, m and v are updated in place. */
   private stepFused(gradScale: Tensor | null): void {
     const [beta1, beta2] = this.betas;
     const hyper = {
       lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
       c1: 1 - beta1 ** this.t, c2: 1 - beta2 ** this.t,
     };
+    if (!this.packing) this.packing = this.packed ? packParams(this.params) : { groups: [], rest: this.params };
+    const { groups, rest } = this.packing;
     noGrad(() => {
-      for (const p of this.params) {
+      for (const g of groups) g.step(hyper, gradScale, this.m, this.v);
+      for (const p of rest) {
         const g = p.grad;
         if (!g) continue;
-        if (g.dtype !== p.dtype || g.size !== p.size) {
-          throw new Error(`storygrad: AdamW: gradient ${g.describe()} does not match parameter ${p.describe()}`);
-        }
+        checkGrad(p);
         const m = this.moment(this.m, p), v = this.moment(this.v, p);
         for (const t of [p, m, v]) ownStorage(t);
         if (gradScale && gradScale.backend !== p.backend) throw new Error('storygrad: AdamW.step: gradScale lives on another backend than the parameters');
         p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper, gradScale: gradScale?.storage ?? null });
       }
     });
+  }
+
+  /**
+   * Frees what the optimizer owns: the moments (the `state()` tensors) and the packed groups'
+   * gradient buffers. The parameters stay valid (an arena's parameter buffer goes when the last
+   * parameter in it is disposed). A later step starts from zero moments.
+   */
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+    for (const g of this.packing?.groups ?? []) g.release();
+    this.packing = null;
   }
 
   /** The moment tensor of p (zeros on first use), kept out of any tidy scope. */

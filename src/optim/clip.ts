@@ -1,6 +1,8 @@
 /**
- * Global gradient-norm clipping. The norm comes from the fused `sumSquares` kernel (a few
- * dispatches for all parameters, not three per tensor); `clipScaleOnDevice` returns the clip
+ * Global gradient-norm clipping. The norm comes from one sum-of-squares dispatch over the
+ * gradient arena of parameters that AdamW packed (packed-params.ts; the gradients copied there are
+ * reused by the next step), and from the fused `sumSquares` kernel (six tensors per dispatch) for
+ * the other parameters; `clipScaleOnDevice` returns the clip
  * factor without touching the gradients, for an optimizer that applies it inside its update
  * (`AdamW.step({ gradScale })`), so a clipped training step needs no pass over the gradients.
  */
@@ -10,12 +12,17 @@ import type { Tensor } from '../tensor.js';
 import { add, cast, div, minimum, mul, sqrt } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { sumSquaresFused } from '../ops/fused.js';
+import { arenaNormParts } from './packed-params.js';
 
-/** The joint L2 norm of tensors (f32 scalar): one sumSquares call per dtype, then a sum and a sqrt. */
-function globalNorm(ts: Tensor[]): Tensor {
+/**
+ * The joint L2 norm of the gradients of params (all have one; f32 scalar): one part per packed
+ * arena, one sumSquares call per dtype for the rest, then a sum and a sqrt, in a fixed order.
+ */
+function globalNorm(params: Tensor[]): Tensor {
+  const { parts, rest } = arenaNormParts(params);
   const byDtype = new Map<string, Tensor[]>();
-  for (const t of ts) byDtype.set(t.dtype, [...(byDtype.get(t.dtype) ?? []), t]);
-  const parts = [...byDtype.values()].map((group) => sum(sumSquaresFused(group)));
+  for (const p of rest) byDtype.set(p.grad!.dtype, [...(byDtype.get(p.grad!.dtype) ?? []), p.grad!]);
+  parts.push(...[...byDtype.values()].map((group) => sum(sumSquaresFused(group))));
   return sqrt(parts.reduce((a, b) => add(a, b)));
 }
 
@@ -26,7 +33,7 @@ function globalNorm(ts: Tensor[]): Tensor {
 export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Promise<number> {
   const ps = [...params].filter((p) => p.grad);
   if (ps.length === 0) return 0;
-  const normT = noGrad(() => tidy(() => globalNorm(ps.map((p) => p.grad!))));
+  const normT = noGrad(() => tidy(() => globalNorm(ps)));
   const norm = await normT.item();
   normT.dispose();
   if (norm > maxNorm && Number.isFinite(norm)) {
@@ -52,7 +59,7 @@ export function clipScaleOnDevice(params: Iterable<Tensor>, maxNorm: number): { 
   const ps = [...params].filter((p) => p.grad);
   if (ps.length === 0) return null;
   return noGrad(() => {
-    const norm = globalNorm(ps.map((p) => p.grad!));
+    const norm = tidy(() => globalNorm(ps));
     const scale = tidy(() => minimum(div(maxNorm, add(norm, 1e-6)), 1));
     return { norm, scale };
   });

@@ -5,6 +5,8 @@
  * (uniforms.ts), the encoder is submitted, then the buffer pool's epoch ends (pool.ts explains
  * why buffers freed in an epoch are reusable by uploads only after this point).
  * Bind groups come from a cache (bind-groups.ts); uniform blocks are bound with dynamic offsets.
+ * Buffer copies and clears (`copy`, `clear`: a parameter arena gathering gradients) are recorded in
+ * the same encoder between compute passes, in order with the dispatches; they are not dispatches.
  * Also holds the dispatch-geometry helper for large 1-D index spaces.
  */
 import type { BufferPool } from './pool.js';
@@ -21,6 +23,8 @@ export class CommandBatcher {
   submits = 0;
   /** Total dispatches so far (stats). */
   dispatches = 0;
+  /** Total buffer copies and clears recorded so far (stats; not dispatches). */
+  copies = 0;
   /** When set, every dispatch runs in its own timed pass (profiler.ts). */
   profiler: KernelProfiler | null = null;
 
@@ -66,6 +70,31 @@ export class CommandBatcher {
     this.pass.setBindGroup(0, bindGroup, offsets);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     if (++this.pendingCount >= this.maxPending) this.flush();
+  }
+
+  /**
+   * Records `encoder.copyBufferToBuffer` in the pending encoder, ordered with the dispatches around
+   * it (the open compute pass ends first). Offsets and size are multiples of 4; src and dst are
+   * different buffers (WebGPU's rules; callers copy within one buffer with a kernel).
+   */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
+    this.outsidePass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, size);
+  }
+
+  /** Records `encoder.clearBuffer` (zeros; offset and size multiples of 4) in the pending encoder. */
+  clear(buffer: GPUBuffer, offset: number, size: number): void {
+    this.outsidePass().clearBuffer(buffer, offset, size);
+  }
+
+  /** The pending encoder with no compute pass open (for copy commands); counts the command. */
+  private outsidePass(): GPUCommandEncoder {
+    if (this.pendingCount >= this.maxPending) this.flush();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    this.pass?.end();
+    this.pass = null;
+    this.copies++;
+    this.pendingCount++;
+    return this.encoder;
   }
 
   /** Submits pending work (no-op when nothing is pending). */

@@ -26,6 +26,26 @@ export function needBinding(s: GpuStorage, elems: number, d: DType, what: string
   return b;
 }
 
+/** Whether two storages share bytes (same buffer, intersecting byte ranges). */
+export function overlaps(a: GpuStorage, b: GpuStorage): boolean {
+  return a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes;
+}
+
+/**
+ * Why the storages of one dispatch cannot be bound together, or null when they can. WebGPU lets
+ * one buffer be bound several times writable at disjoint bytes (disjoint windows of an arena),
+ * but not writable at overlapping bytes, and never read-only and writable in the same dispatch:
+ * Dawn rejects that whatever the ranges, so a read storage must lie in another buffer.
+ */
+export function aliasingProblem(writes: readonly GpuStorage[], reads: readonly GpuStorage[]): string | null {
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    if (writes.some((o, j) => j < i && overlaps(w, o))) return 'two written storages overlap';
+    if (reads.some((r) => r.buffer === w.buffer)) return 'a read storage lies in a buffer that is also written';
+  }
+  return null;
+}
+
 /** A fresh pooled output storage of n elements of dtype d. */
 export function outputStorage(ctx: KernelContext, n: number, d: DType): GpuStorage {
   return ctx.pool.acquire(n * dtypeBytes(d), 'kernel');

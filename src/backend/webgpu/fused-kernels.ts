@@ -14,13 +14,13 @@
  * large tensor in pieces added in order.
  */
 import type { DType } from '../backend.js';
-import type { FusedKernels } from '../fused.js';
+import type { AdamWHyper, FusedKernels } from '../fused.js';
 import { grid1d, gridGroups } from './batcher.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import { storageBinding, type GpuStorage } from './pool.js';
-import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
+import { aliasingProblem, checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { f32Bits } from './uniforms.js';
 import { dtypeBytes } from '../backend.js';
 import { binaryFlat, chunkRows, fillRange, forRowChunks, isLarge, readSlice, tooLarge, windowBudget, type RowOperand, type Slice } from './windows.js';
@@ -42,6 +42,37 @@ const SEQ_WG = 64;
 const SUM_SQUARES_SLOTS = 6;
 const SUM_SQUARES_WG = 64;
 const U: readonly [number, BindingKind] = [0, 'uniform'];
+/** Threads per workgroup of adamw.wgsl. */
+export const ADAMW_WG = 256;
+
+/**
+ * The adamw.wgsl kernel: `scaled` binds a gradient scale (binding 5), `masked` the per-block
+ * valid lengths of a parameter arena (binding 6, param-arena.ts) with blocks of `block` elements.
+ */
+export function adamwSpec(dtype: DType, scaled: boolean, masked: boolean, block = 0): KernelSpec {
+  const bindings: (readonly [number, BindingKind])[] = [U, [1, 'write'], [2, 'read'], [3, 'write'], [4, 'write']];
+  if (scaled) bindings.push([5, 'read']);
+  if (masked) bindings.push([6, 'read']);
+  return {
+    file: 'adamw', subs: { ELEM: dtype, GSCALE: scaled ? 'gscale_at' : 'gscale_one', VALID: masked ? 'valid_block' : 'valid_all' },
+    f16: dtype === 'f16', overrides: masked ? { WG: ADAMW_WG, BLOCK: block } : { WG: ADAMW_WG }, bindings,
+  };
+}
+
+/** The adamw.wgsl uniform for n elements; blockBase: the first block's index in `valid` (arena only). */
+export function adamwUniform(n: number, hyper: AdamWHyper, blockBase = 0): number[] {
+  const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = hyper;
+  const f = f32Bits;
+  return [n, weightDecay ? 1 : 0, f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 / c1), f(1 / c2), f(eps), f(1 - lr * weightDecay), f(lr), blockBase];
+}
+
+/** The sum_squares.wgsl `arena` entry (partial sums over a gradient arena, param-arena.ts). */
+export function sumSquaresArenaSpec(dtype: DType, block: number): KernelSpec {
+  return {
+    file: 'sum_squares', entry: 'arena', subs: { ELEM: dtype }, f16: dtype === 'f16',
+    overrides: { WG: SUM_SQUARES_WG, BLOCK: block }, bindings: [U, [1, 'read'], [7, 'write'], [8, 'read']],
+  };
+}
 
 export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
   const checkFloat = (d: DType, op: string): void => checkFloatDtype(ctx, d, op);
@@ -390,24 +421,15 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       need(grad, n, dtype, 'adamwStep grad');
       need(m, n, dtype, 'adamwStep m');
       need(v, n, dtype, 'adamwStep v');
-      const bufs = [param, grad, m, v].map((s) => s.buffer);
-      if (new Set(bufs).size !== 4) throw new Error(`${ERR} adamwStep: param, grad, m and v must be four different storages`);
       if (gradScale) need(gradScale, 1, 'f32', 'adamwStep gradScale');
+      const problem = aliasingProblem([param, m, v], gradScale ? [grad, gradScale] : [grad]);
+      if (problem) throw new Error(`${ERR} adamwStep: param, grad, m and v must be four different storages (${problem})`);
       if (n === 0) return;
-      const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = hyper;
-      const f = f32Bits;
       // In windows of elements when a storage exceeds the binding limit (windows.ts).
       const rw = (s: GpuStorage): RowOperand => ({ s, perRow: 1, dtype, mode: 'readwrite' });
       const ops = [rw(param), { s: grad, perRow: 1, dtype }, rw(m), rw(v), ...(gradScale ? [whole(gradScale, 1, 'f32', 'gradScale')] : [])];
-      forRowChunks(ctx, 'adamwStep', `[${n}]`, n, ops, (_e0, rc, bs) => run(
-        {
-          file: 'adamw', subs: { ELEM: dtype, GSCALE: gradScale ? 'gscale_at' : 'gscale_one' }, f16: dtype === 'f16',
-          bindings: [U, [1, 'write'], [2, 'read'], [3, 'write'], [4, 'write'], ...(gradScale ? [[5, 'read'] as const] : [])],
-        },
-        [rc, weightDecay ? 1 : 0, f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 / c1), f(1 / c2), f(eps), f(1 - lr * weightDecay), f(lr), 0],
-        bs,
-        grid1d(rc, 256, ctx.maxPerDim),
-      ));
+      const spec = adamwSpec(dtype, !!gradScale, false);
+      forRowChunks(ctx, 'adamwStep', `[${n}]`, n, ops, (_e0, rc, bs) => run(spec, adamwUniform(rc, hyper), bs, grid1d(rc, ADAMW_WG, ctx.maxPerDim)));
     },
 
     sumSquares(xs, sizes, dtype) {

@@ -18,7 +18,7 @@ import { collapseAxes, numel } from './shapes.js';
 import { f32Bits, shape8, strides8, type UniformArena } from './uniforms.js';
 import { webgpuMatmul, webgpuMatmulFused, type AdapterProfile } from './matmul.js';
 import { makeFusedKernels } from './fused-kernels.js';
-import { liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
+import { aliasingProblem, liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { makeAttentionKernels } from './attention.js';
 import { alignedDown, fillRange, forRowChunks, isLarge } from './windows.js';
 import { planStrided, reach, runStridedPieces } from './strided-windows.js';
@@ -207,7 +207,8 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       need(src, extent(shape, srcStrides, srcOffset), dtype, 'copy src');
       need(dst, extent(shape, dstStrides, dstOffset), dtype, 'copy dst');
       if (n === 0) return;
-      if (src.buffer === dst.buffer) throw new Error(`${ERR} copy: src and dst must be different storages`);
+      const problem = aliasingProblem([dst], [src]);
+      if (problem) throw new Error(`${ERR} copy: src and dst must be different storages (${problem})`);
       const c = collapseAxes(shape, [srcStrides, dstStrides]);
       const spec = (rank: number): KernelSpec => ({
         file: 'copy', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: rank }, bindings: [U, [1, 'read'], [2, 'write']],

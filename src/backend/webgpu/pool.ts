@@ -33,7 +33,8 @@ import { ERR, type DeviceHealth } from './errors.js';
 
 /**
  * A WebGPU storage: the byte range [offset, offset + bytes) of one buffer. Pooled storages own
- * their whole buffer (offset 0, `bytes` = the bucket size, >= what was asked).
+ * their whole buffer (offset 0, `bytes` = the bucket size, >= what was asked); windows (`owner`
+ * set) are ranges of a buffer that their owner holds.
  */
 export interface GpuStorage {
   readonly buffer: GPUBuffer;
@@ -42,6 +43,16 @@ export interface GpuStorage {
   readonly bytes: number;
   /** false once freed; using a freed storage throws. */
   live: boolean;
+  /**
+   * Set on a window into a buffer that another object owns (a parameter arena, arena-buffer.ts):
+   * freeing the window tells the owner, and the buffer never goes back to the pool through it.
+   */
+  readonly owner?: StorageOwner;
+}
+
+/** The owner of window storages: told when one of its windows is freed. */
+export interface StorageOwner {
+  releaseView(s: GpuStorage): void;
 }
 
 /** The storage's byte range as a buffer binding (no liveness check; see dispatch.ts liveBinding). */
@@ -107,8 +118,24 @@ export class BufferPool {
     return { buffer, offset: 0, bytes: size, live: true };
   }
 
-  /** Returns a storage's buffer to the pool (reusable by kernel outputs until the next submit). */
+  /**
+   * A storage of exactly `bytes` (rounded up to 4) that may exceed maxStorageBufferBindingSize, up
+   * to maxBufferSize: the backing buffer of an arena, bound only through windows that fit. Its
+   * first writer must be a recorded command (the kernel rule above); `release` frees it.
+   */
+  acquireExact(bytes: number): GpuStorage {
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    if (!Number.isFinite(bytes) || size > this.maxBufferSize) {
+      throw new Error(`${ERR} cannot allocate a ${bytes}-byte arena: larger than the device's maxBufferSize (${this.maxBufferSize} bytes)`);
+    }
+    const buffer = pop(this.recent, size) ?? pop(this.settled, size) ?? this.create(size);
+    this.bytesInUse += size;
+    return { buffer, offset: 0, bytes: size, live: true };
+  }
+
+  /** Returns a storage's buffer to the pool (reusable by kernel outputs until the next submit); a window goes to its owner. */
   release(s: GpuStorage): void {
+    if (s.owner) return s.owner.releaseView(s);
     if (!s.live) throw new Error(`${ERR} storage freed twice`);
     s.live = false;
     this.bytesInUse -= s.bytes;

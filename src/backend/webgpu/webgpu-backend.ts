@@ -32,8 +32,11 @@ import { UniformArena } from './uniforms.js';
 import { KernelProfiler, type KernelTiming } from './profiler.js';
 import { gpuWait } from './gpu-wait.js';
 import { BindGroupCache } from './bind-groups.js';
+import type { KernelContext } from './kernels.js';
+import { ParamArena, planArenas, type ArenaContext } from './param-arena.js';
 
 export type { GpuStorage } from './pool.js';
+export type { ParamArena } from './param-arena.js';
 
 /** Options of `createWebGPUBackend`. */
 export interface WebGPUBackendOptions extends AcquireOptions {
@@ -71,6 +74,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   private instance: GPU | null;
   private destroyed = false;
   private readonly info: AcquiredDevice;
+  private readonly arenaCtx: ArenaContext;
 
   /** Largest storage binding the kernels use (bytes): see WebGPUBackendOptions.maxBindingBytes. */
   readonly maxBinding: number;
@@ -91,7 +95,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.uniforms = new UniformArena(this.device, lim.minUniformBufferOffsetAlignment ?? 256);
     this.pipelines = new PipelineCache(this.device, this.health);
     this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms, this.bindGroups);
-    this.kernels = makeWebGPUKernels({
+    const kernelCtx: KernelContext = {
       pool: this.pool,
       pipes: this.pipelines,
       batch: this.batcher,
@@ -108,7 +112,33 @@ export class WebGPUBackend implements Backend<GpuStorage> {
         subgroupMinSize: Number((acq.adapter.info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0),
       },
       check: () => this.check(),
-    });
+    };
+    this.kernels = makeWebGPUKernels(kernelCtx);
+    this.arenaCtx = {
+      kernel: kernelCtx,
+      kernels: this.kernels,
+      upload: (data) => this.upload(data, 'i32'),
+      limits: {
+        align: this.bindingAlignment,
+        maxBinding: this.maxBinding,
+        maxBuffer: lim.maxBufferSize ?? 268435456,
+      },
+    };
+  }
+
+  /**
+   * Splits parameters of `sizes` elements (one dtype, in order) into the runs that share one
+   * arena: one run unless they exceed maxBufferSize. Returns slot indices per run.
+   */
+  planParamArenas(sizes: readonly number[], dtype: DType): number[][] {
+    return planArenas(sizes, dtype, this.arenaCtx.limits.maxBuffer);
+  }
+
+  /** A parameter arena (param-arena.ts) over parameters of `sizes` elements of `dtype`. */
+  createParamArena(sizes: readonly number[], dtype: DType): ParamArena {
+    this.check();
+    if (dtype === 'f16' && !this.supportsF16) throw new Error(`${ERR} f16 needs the 'shader-f16' feature, which this adapter does not have; use f32`);
+    return new ParamArena(this.arenaCtx, sizes, dtype);
   }
 
   /** Settles like p, or rejects as soon as the device is lost (so nothing waits forever). */

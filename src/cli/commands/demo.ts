@@ -26,6 +26,7 @@ export const demo: Command = {
     { name: 'steps', type: 'integer', default: 1000, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
+    { name: 'arch', type: 'string', default: 'gpt2', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
     { name: 'd-model', type: 'integer', default: 64, value: 'N', help: 'residual width' },
     { name: 'n-layer', type: 'integer', default: 4, value: 'N', help: 'transformer blocks' },
     { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
@@ -72,7 +73,7 @@ export const demo: Command = {
         data: trainPath,
         val: valPath,
         tokenizer: `bpe:${flags['vocab']}`,
-        model: { arch: 'gpt2', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number },
+        model: { arch: flags['arch'] as 'gpt2' | 'llama', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number },
         train: {
           steps, batchSize: flags['batch'] as number, seqLen: flags['seq'] as number, lr: flags['lr'] as number,
           warmupSteps: Math.min(50, Math.floor(steps / 10)), weightDecay: 0.1, gradClip: 1,
