@@ -144,7 +144,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
         { s: a.q, perRow: perQ, dtype, what: 'q' }, { s: a.k, perRow: perKv, dtype, what: 'k' }, { s: a.v, perRow: perKv, dtype, what: 'v' },
         { s: o, perRow: perQ, dtype, mode: 'write', what: 'out' }, { s: lse, perRow: H * Tq, dtype: 'f32', mode: 'write', what: 'lse' },
       ];
-      forRowChunks(ctx, 'attentionForward', shapeText(a), B, ops, (_b0, bc, bs) => run(
+      forRowChunks(ctx, 'attentionForward', () => shapeText(a), B, ops, (_b0, bc, bs) => run(
         spec('attention_fwd', 'main', a, tileKeys(D), c, [U, R(1), R(2), R(3), W(4), W(5)]),
         params({ ...a, B: bc }, bc * H),
         bs,
@@ -174,7 +174,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
         rows(dq, perQ, 'dq', 'write'), rows(dk, perKv, 'dk', 'write'), rows(dv, perKv, 'dv', 'write'),
       ];
       if (B > 0) {
-        forRowChunks(ctx, 'attentionBackward', shapeText(a), B, ops, (_b0, bc, [qb, kb, vb, ob, gb, lb, db, dqb, dkb, dvb]) => {
+        forRowChunks(ctx, 'attentionBackward', () => shapeText(a), B, ops, (_b0, bc, [qb, kb, vb, ob, gb, lb, db, dqb, dkb, dvb]) => {
           if (nq > 0) {
             run(
               spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),

@@ -118,7 +118,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     operands: readonly RowOperand[], uniform: (rc: number) => number[],
   ): void {
     const seq = seqRows(rows, C);
-    forRowChunks(ctx, op, `[${rows}, ${C}]`, rows, operands, (_r0, rc, buffers) => {
+    forRowChunks(ctx, op, () => `[${rows}, ${C}]`, rows, operands, (_r0, rc, buffers) => {
       if (seq) {
         run({ ...spec, entry: `${base}_seq`, overrides: { WG: SEQ_WG } }, uniform(rc), buffers, grid1d(rc, SEQ_WG, ctx.maxPerDim));
       } else {
@@ -208,10 +208,10 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     kind: 'layer' | 'rms', rowOperands: RowOperand[], rows: number, C: number, dtype: DType, withB: boolean, rpbWanted: number,
   ): { dw: GpuStorage; db: GpuStorage | null } {
     const op = kind === 'layer' ? 'layerNormBackward' : 'rmsNormBackward';
-    const shape = `[${rows}, ${C}]`;
+    const shape = () => `[${rows}, ${C}]`;
     let windowRows = chunkRows(ctx, op, shape, rows, rowOperands);
     const blocksFit = Math.floor(windowBudget(ctx) / (4 * C)); // f32 partial rows in one binding
-    if (blocksFit < 1) throw tooLarge(ctx, op, `over ${shape}, a row of ${C} f32 partial sums is not split into windows`);
+    if (blocksFit < 1) throw tooLarge(ctx, op, `over ${shape()}, a row of ${C} f32 partial sums is not split into windows`);
     const rpb = Math.max(Math.min(rpbWanted, windowRows), Math.ceil(windowRows / blocksFit));
     windowRows -= windowRows % rpb;
     let accW: GpuStorage | null = null, accB: GpuStorage | null = null;
@@ -402,7 +402,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (N * V === 0) return d;
       const wg = ctx.software ? SEQ_WG : rowWG(V);
       const ops = [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(lse), stat(gLoss, 'read', dtype), full(d, V, dtype, 'write')];
-      forRowChunks(ctx, 'softmaxCrossEntropyBackward', `[${N}, ${V}]`, N, ops, (_r0, rc, bs) => run(
+      forRowChunks(ctx, 'softmaxCrossEntropyBackward', () => `[${N}, ${V}]`, N, ops, (_r0, rc, bs) => run(
         {
           file: 'cross_entropy', entry: 'bwd', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
           bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
@@ -429,7 +429,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const rw = (s: GpuStorage): RowOperand => ({ s, perRow: 1, dtype, mode: 'readwrite' });
       const ops = [rw(param), { s: grad, perRow: 1, dtype }, rw(m), rw(v), ...(gradScale ? [whole(gradScale, 1, 'f32', 'gradScale')] : [])];
       const spec = adamwSpec(dtype, !!gradScale, false);
-      forRowChunks(ctx, 'adamwStep', `[${n}]`, n, ops, (_e0, rc, bs) => run(spec, adamwUniform(rc, hyper), bs, grid1d(rc, ADAMW_WG, ctx.maxPerDim)));
+      forRowChunks(ctx, 'adamwStep', () => `[${n}]`, n, ops, (_e0, rc, bs) => run(spec, adamwUniform(rc, hyper), bs, grid1d(rc, ADAMW_WG, ctx.maxPerDim)));
     },
 
     sumSquares(xs, sizes, dtype) {

@@ -40,7 +40,7 @@ export function makeGatherKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>,
       const total = nIdx * rowLen;
       const o = outputStorage(ctx, total, dtype);
       if (total === 0) return o;
-      const op = 'gatherRows', shape = `[${rows}, ${rowLen}] ${dtype} table, ${nIdx} ids`;
+      const op = 'gatherRows', shape = () => `[${rows}, ${rowLen}] ${dtype} table, ${nIdx} ids`;
       const spec = (entry: string): KernelSpec => ({
         file: 'gather_rows', entry, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
       });
@@ -77,7 +77,7 @@ export function makeGatherKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>,
       fillRange(ctx, o, rows * rowLen, 0, dtype);
       const total = nIdx * rowLen;
       if (total === 0 || rows * rowLen === 0) return o;
-      const op = 'scatterAddRows', shape = `[${rows}, ${rowLen}] ${dtype} result, ${nIdx} ids`;
+      const op = 'scatterAddRows', shape = () => `[${rows}, ${rowLen}] ${dtype} result, ${nIdx} ids`;
       const gb = wholeBinding(ctx, grad, total, dtype, op, 'the gradient');
       const ib = wholeBinding(ctx, idx, nIdx, 'i32', op, 'the ids');
       const links = ctx.pool.acquire(2 * nIdx * 4, 'kernel');

@@ -116,7 +116,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
         f16: dtype === 'f16',
         bindings: [U, [1, 'read'], [2, 'write']],
       };
-      forRowChunks(ctx, `unary ${op}`, `[${n}]`, n, [{ s: x, perRow: 1, dtype }, { s: o, perRow: 1, dtype, mode: 'write' }], (_e0, m, bs) =>
+      forRowChunks(ctx, `unary ${op}`, () => `[${n}]`, n, [{ s: x, perRow: 1, dtype }, { s: o, perRow: 1, dtype, mode: 'write' }], (_e0, m, bs) =>
         run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },
@@ -249,7 +249,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       const o = out(n, dtype);
       if (n === 0) return o;
       const operands = [{ s: x, perRow: c, dtype, what: 'x' }, { s: idx, perRow: 1, dtype: 'i32' as const }, { s: o, perRow: 1, dtype, mode: 'write' as const }];
-      forRowChunks(ctx, 'pick', `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
+      forRowChunks(ctx, 'pick', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         { file: 'pick', entry: 'pick', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']] },
         [m, c, m, 0],
         bs,
@@ -267,7 +267,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       const o = out(total, dtype);
       if (total === 0) return o;
       const operands = [{ s: g, perRow: 1, dtype }, { s: idx, perRow: 1, dtype: 'i32' as const }, { s: o, perRow: c, dtype, mode: 'write' as const, what: 'out' }];
-      forRowChunks(ctx, 'pickBackward', `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
+      forRowChunks(ctx, 'pickBackward', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         {
           file: 'pick',
           entry: 'pick_backward',
@@ -287,7 +287,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (kind !== 'uniform' && kind !== 'normal') throw new Error(`${ERR} unknown rand kind '${kind}'`);
       const o = out(n, 'f32');
       if (n === 0) return o;
-      forRowChunks(ctx, 'rand', `[${n}]`, n, [{ s: o, perRow: 1, dtype: 'f32', mode: 'write' }], (e0, m, bs) => run(
+      forRowChunks(ctx, 'rand', () => `[${n}]`, n, [{ s: o, perRow: 1, dtype: 'f32', mode: 'write' }], (e0, m, bs) => run(
         { file: 'rand', entry: `rand_${kind}`, bindings: [U, [1, 'write']] },
         [m, seed >>> 0, (offset + e0) >>> 0, 0],
         bs,
@@ -310,7 +310,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
         f16: anyHalf,
         bindings: [U, [1, 'read'], [2, 'write']],
       };
-      forRowChunks(ctx, 'cast', `[${n}]`, n, [{ s: x, perRow: 1, dtype: from }, { s: o, perRow: 1, dtype: to, mode: 'write' }], (_e0, m, bs) =>
+      forRowChunks(ctx, 'cast', () => `[${n}]`, n, [{ s: x, perRow: 1, dtype: from }, { s: o, perRow: 1, dtype: to, mode: 'write' }], (_e0, m, bs) =>
         run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },

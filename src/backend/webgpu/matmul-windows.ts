@@ -86,7 +86,7 @@ export function matmulInWindows(
       ...(pre ? [{ s: pre, perRow: M * N, dtype, mode: 'write' as const }] : []),
       ...(h ? [operand(h, M * N, M * N, 'geluGradOf')] : []),
     ];
-    forRowChunks(ctx, op, `[${batch}]`, batch, ops, (_z0, zc, [ab, bb, ob, ...epiBuffers]) =>
+    forRowChunks(ctx, op, () => `[${batch}]`, batch, ops, (_z0, zc, [ab, bb, ob, ...epiBuffers]) =>
       dispatch({ ...base, a: ab!, b: bb!, out: ob!, epiBuffers, outType: dtype, batch: zc }));
     return;
   }

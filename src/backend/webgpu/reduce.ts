@@ -76,7 +76,7 @@ export function makeReduceKernel(ctx: KernelContext): Kernels<GpuStorage>['reduc
     const nOut = outer * inner;
     const o = outputStorage(ctx, nOut, dtype);
     if (nOut === 0) return o;
-    const what = `reduce ${op}`, shape = `[${outer}, ${r}, ${inner}] ${dtype}`;
+    const what = `reduce ${op}`, shape = () => `[${outer}, ${r}, ${inner}] ${dtype}`;
     const budget = windowBudget(ctx);
     if (r * inner * dtypeBytes(dtype) <= budget || (x.bytes <= ctx.maxBinding && o.bytes <= ctx.maxBinding)) {
       // Whole storages, or windows of whole outer slices.

@@ -168,7 +168,7 @@ export function binaryFlat(ctx: KernelContext, op: string, a: GPUBufferBinding, 
 export function fillRange(ctx: KernelContext, s: GpuStorage, n: number, bits: number, d: DType): void {
   if (n === 0) return;
   const ct = d === 'i32' ? 'i32' : 'f32';
-  forRowChunks(ctx, 'fill', `[${n}]`, n, [{ s, perRow: 1, dtype: d, mode: 'write' }], (_r0, rc, [b]) => {
+  forRowChunks(ctx, 'fill', () => `[${n}]`, n, [{ s, perRow: 1, dtype: d, mode: 'write' }], (_r0, rc, [b]) => {
     runKernel(
       ctx,
       { file: 'fill', subs: { ELEM: d, CT: ct }, f16: d === 'f16', bindings: [U, [1, 'write']] },
@@ -202,7 +202,7 @@ export interface RowOperand {
  * overrides the chunk size (a caller that needs chunks of whole blocks; it must fit).
  */
 export function forRowChunks(
-  ctx: KernelContext, op: string, shape: string, rows: number, operands: readonly RowOperand[],
+  ctx: KernelContext, op: string, shape: () => string, rows: number, operands: readonly RowOperand[],
   body: (r0: number, rc: number, bindings: GPUBufferBinding[]) => void,
   rowsPerChunk?: number,
 ): void {
@@ -226,14 +226,14 @@ export function forRowChunks(
 }
 
 /** Rows per chunk of forRowChunks (throws when one row of an operand exceeds the budget). */
-export function chunkRows(ctx: KernelContext, op: string, shape: string, rows: number, operands: readonly RowOperand[]): number {
+export function chunkRows(ctx: KernelContext, op: string, shape: () => string, rows: number, operands: readonly RowOperand[]): number {
   const budget = windowBudget(ctx);
   let most = Math.max(rows, 1), step = 1;
   for (const o of operands) {
     if (o.perRow === 0) continue;
     const rowBytes = o.perRow * dtypeBytes(o.dtype);
     const fit = Math.floor(budget / rowBytes);
-    if (fit < 1) throw tooLarge(ctx, op, `over ${shape}, one row of ${o.what ?? 'an operand'} is ${rowBytes} bytes, so no window of whole rows fits`);
+    if (fit < 1) throw tooLarge(ctx, op, `over ${shape()}, one row of ${o.what ?? 'an operand'} is ${rowBytes} bytes, so no window of whole rows fits`);
     most = Math.min(most, fit);
     step = Math.max(step, alignedRowStep(ctx, rowBytes));
   }
