@@ -24,7 +24,7 @@ import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
 import { f32Bits } from './uniforms.js';
 import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
-import { forRowChunks, type RowOperand } from './windows.js';
+import { forRowChunks, rowsOf, type RowOperand } from './windows.js';
 
 type Pass = 'fwd' | 'dq' | 'dkv';
 
@@ -107,10 +107,11 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     return [x, y, z];
   }
 
-  function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+  /** Uniform words for `B` batches (a window of batches, or all of a.B) and nHeads (batch, head) pairs. */
+  function params(a: AttentionArgs<GpuStorage>, B: number, nHeads: number): number[] {
     const st = attentionStrides(a);
     return [
-      a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
+      B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
       a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
       hd4(a.D), st.q.batch, st.q.head, st.q.pos,
       st.kv.batch, st.kv.head, st.kv.pos, 0,
@@ -141,12 +142,12 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       const c = shapeOf(kind(), 'fwd', D);
       const { q: perQ, kv: perKv } = perBatch(a);
       const ops: RowOperand[] = [
-        { s: a.q, perRow: perQ, dtype, what: 'q' }, { s: a.k, perRow: perKv, dtype, what: 'k' }, { s: a.v, perRow: perKv, dtype, what: 'v' },
-        { s: o, perRow: perQ, dtype, mode: 'write', what: 'out' }, { s: lse, perRow: H * Tq, dtype: 'f32', mode: 'write', what: 'lse' },
+        rowsOf(a.q, perQ, dtype, 'read', 'q'), rowsOf(a.k, perKv, dtype, 'read', 'k'), rowsOf(a.v, perKv, dtype, 'read', 'v'),
+        rowsOf(o, perQ, dtype, 'write', 'out'), rowsOf(lse, H * Tq, 'f32', 'write', 'lse'),
       ];
       forRowChunks(ctx, 'attentionForward', () => shapeText(a), B, ops, (_b0, bc, bs) => run(
         spec('attention_fwd', 'main', a, tileKeys(D), c, [U, R(1), R(2), R(3), W(4), W(5)]),
-        params({ ...a, B: bc }, bc * H),
+        params(a, bc, bc * H),
         bs,
         grid(Tq, bc * H, c.wg * c.rows),
       ));
@@ -167,10 +168,10 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       const cq = shapeOf(kind(), 'dq', D), ckv = shapeOf(kind(), 'dkv', D);
       const delta = out(Math.max(1, B * H * Tq), 'f32');
       const { q: perQ, kv: perKv } = perBatch(a);
-      const rows = (s: GpuStorage, perRow: number, what: string, mode: RowOperand['mode'] = 'read'): RowOperand => ({ s, perRow, dtype, mode, what });
+      const rows = (s: GpuStorage, perRow: number, what: string, mode: RowOperand['mode'] = 'read'): RowOperand => rowsOf(s, perRow, dtype, mode, what);
       const ops: RowOperand[] = [
         rows(a.q, perQ, 'q'), rows(a.k, perKv, 'k'), rows(a.v, perKv, 'v'), rows(a.out, perQ, 'out'), rows(a.dOut, perQ, 'dOut'),
-        { s: a.lse, perRow: H * Tq, dtype: 'f32', what: 'lse' }, { s: delta, perRow: H * Tq, dtype: 'f32', mode: 'write', what: 'delta' },
+        rowsOf(a.lse, H * Tq, 'f32', 'read', 'lse'), rowsOf(delta, H * Tq, 'f32', 'write', 'delta'),
         rows(dq, perQ, 'dq', 'write'), rows(dk, perKv, 'dk', 'write'), rows(dv, perKv, 'dv', 'write'),
       ];
       if (B > 0) {
@@ -178,7 +179,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
           if (nq > 0) {
             run(
               spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
-              params({ ...a, B: bc }, bc * H),
+              params(a, bc, bc * H),
               [qb!, kb!, vb!, ob!, gb!, lb!, db!, dqb!],
               grid(Tq, bc * H, cq.wg * cq.rows),
             );
@@ -187,7 +188,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
             // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
             run(
               spec('attention_bwd_dkv', 'main', a, tileQueries(D), ckv, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
-              params({ ...a, B: bc }, bc * Hkv),
+              params(a, bc, bc * Hkv),
               [qb!, kb!, vb!, gb!, lb!, db!, dkb!, dvb!],
               grid(Tk, bc * Hkv, ckv.wg * ckv.rows),
             );

@@ -23,7 +23,7 @@ import { storageBinding, type GpuStorage } from './pool.js';
 import { aliasingProblem, checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { f32Bits } from './uniforms.js';
 import { dtypeBytes } from '../backend.js';
-import { binaryFlat, chunkRows, fillRange, forRowChunks, isLarge, readSlice, tooLarge, windowBudget, type RowOperand, type Slice } from './windows.js';
+import { binaryFlat, chunkRows, fillRange, forRowChunks, isLarge, readSlice, rowsOf, tooLarge, wholeOf, windowBudget, type RowOperand, type Slice } from './windows.js';
 
 /**
  * Forces variants of the fused kernels ('auto' picks by shape and adapter): tests use it to cover
@@ -128,9 +128,9 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
   }
 
   /** Row operands of a [rows, C] kernel: a [rows, C] tensor, an f32 [rows] statistic, a whole [C] parameter. */
-  const full = (s: GpuStorage, C: number, dtype: DType, mode: RowOperand['mode'] = 'read'): RowOperand => ({ s, perRow: C, dtype, mode });
-  const stat = (s: GpuStorage, mode: RowOperand['mode'] = 'read', dtype: DType = 'f32'): RowOperand => ({ s, perRow: 1, dtype, mode });
-  const whole = (s: GpuStorage, C: number, dtype: DType, what: string): RowOperand => ({ s, perRow: 0, elems: C, dtype, what });
+  const full = (s: GpuStorage, C: number, dtype: DType, mode: RowOperand['mode'] = 'read'): RowOperand => rowsOf(s, C, dtype, mode, 'a [rows, C] operand');
+  const stat = (s: GpuStorage, mode: RowOperand['mode'] = 'read', dtype: DType = 'f32'): RowOperand => rowsOf(s, 1, dtype, mode, 'a per-row statistic');
+  const whole = wholeOf;
 
   /**
    * dw (and db) of a norm: column sums over rows of dy * xhat (and dy), in row blocks then a
@@ -426,8 +426,8 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (problem) throw new Error(`${ERR} adamwStep: param, grad, m and v must be four different storages (${problem})`);
       if (n === 0) return;
       // In windows of elements when a storage exceeds the binding limit (windows.ts).
-      const rw = (s: GpuStorage): RowOperand => ({ s, perRow: 1, dtype, mode: 'readwrite' });
-      const ops = [rw(param), { s: grad, perRow: 1, dtype }, rw(m), rw(v), ...(gradScale ? [whole(gradScale, 1, 'f32', 'gradScale')] : [])];
+      const rw = (s: GpuStorage): RowOperand => rowsOf(s, 1, dtype, 'readwrite');
+      const ops = [rw(param), rowsOf(grad, 1, dtype), rw(m), rw(v), ...(gradScale ? [whole(gradScale, 1, 'f32', 'gradScale')] : [])];
       const spec = adamwSpec(dtype, !!gradScale, false);
       forRowChunks(ctx, 'adamwStep', () => `[${n}]`, n, ops, (_e0, rc, bs) => run(spec, adamwUniform(rc, hyper), bs, grid1d(rc, ADAMW_WG, ctx.maxPerDim)));
     },

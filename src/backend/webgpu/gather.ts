@@ -18,7 +18,7 @@ import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import type { GpuStorage } from './pool.js';
 import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
-import { chunkRows, fillRange, forRowChunks, isLarge, readSlice, wholeBinding } from './windows.js';
+import { chunkRows, fillRange, forRowChunks, isLarge, readSlice, rowsOf, wholeBinding, wholeOf } from './windows.js';
 
 const WG = 256;
 const U: readonly [number, BindingKind] = [0, 'uniform'];
@@ -46,20 +46,20 @@ export function makeGatherKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>,
       });
       if (!isLarge(ctx, table)) {
         const operands = [
-          { s: table, perRow: 0, elems: rows * rowLen, dtype, what: 'the table' },
-          { s: idx, perRow: 1, dtype: 'i32' as const },
-          { s: o, perRow: rowLen, dtype, mode: 'write' as const, what: 'the output' },
+          wholeOf(table, rows * rowLen, dtype, 'the table'),
+          rowsOf(idx, 1, 'i32', 'read', 'the ids'),
+          rowsOf(o, rowLen, dtype, 'write', 'the output'),
         ];
         forRowChunks(ctx, op, shape, nIdx, operands, (_n0, nc, bs) => runKernel(ctx, spec('main'), [nc * rowLen, rowLen, rows, 0], bs, grid(nc * rowLen)));
         return o;
       }
       // A table above the limit: zeros (ids outside the table), then each window of table rows.
       fillRange(ctx, o, total, 0, dtype);
-      const tc = chunkRows(ctx, op, shape, rows, [{ s: table, perRow: rowLen, dtype, what: 'the table' }]);
+      const tc = chunkRows(ctx, op, shape, rows, [rowsOf(table, rowLen, dtype, 'read', 'the table')]);
       for (let r0 = 0; r0 < rows; r0 += tc) {
         const rc = Math.min(tc, rows - r0);
         const tw = readSlice(ctx, table, r0 * rowLen, rc * rowLen, dtype);
-        const operands = [{ s: idx, perRow: 1, dtype: 'i32' as const }, { s: o, perRow: rowLen, dtype, mode: 'readwrite' as const, what: 'the output' }];
+        const operands = [rowsOf(idx, 1, 'i32', 'read', 'the ids'), rowsOf(o, rowLen, dtype, 'readwrite', 'the output')];
         forRowChunks(ctx, op, shape, nIdx, operands, (_n0, nc, [ib, ob]) =>
           runKernel(ctx, spec('window'), [nc * rowLen, rowLen, rc, r0], [tw.binding, ib!, ob!], grid(nc * rowLen)));
         tw.finish();
@@ -94,7 +94,7 @@ export function makeGatherKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>,
         file: 'scatter_add_rows', entry: 'accumulate', subs, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [4, 'read'], [5, 'write']],
       };
       // Rows of the result in windows when it exceeds the limit (in place: rows without ids stay zero).
-      forRowChunks(ctx, op, shape, rows, [{ s: o, perRow: rowLen, dtype, mode: 'readwrite', what: 'the result' }], (r0, rc, [ob]) =>
+      forRowChunks(ctx, op, shape, rows, [rowsOf(o, rowLen, dtype, 'readwrite', 'the result')], (r0, rc, [ob]) =>
         runKernel(ctx, accumulate, [nIdx, rowLen, rc, total, r0, 0, 0, 0], [gb, ib, lb, ob!], grid(total)));
       ctx.pool.release(links); // reusable by later kernel outputs only (pool.ts)
       return o;

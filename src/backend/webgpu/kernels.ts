@@ -20,7 +20,7 @@ import { webgpuMatmul, webgpuMatmulFused, type AdapterProfile } from './matmul.j
 import { makeFusedKernels } from './fused-kernels.js';
 import { aliasingProblem, liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { makeAttentionKernels } from './attention.js';
-import { alignedDown, fillRange, forRowChunks, isLarge } from './windows.js';
+import { alignedDown, fillRange, forRowChunks, isLarge, rowsOf } from './windows.js';
 import { planStrided, reach, runStridedPieces } from './strided-windows.js';
 import { makeReduceKernel } from './reduce.js';
 import { makeGatherKernels } from './gather.js';
@@ -116,7 +116,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
         f16: dtype === 'f16',
         bindings: [U, [1, 'read'], [2, 'write']],
       };
-      forRowChunks(ctx, `unary ${op}`, () => `[${n}]`, n, [{ s: x, perRow: 1, dtype }, { s: o, perRow: 1, dtype, mode: 'write' }], (_e0, m, bs) =>
+      forRowChunks(ctx, 'unary', () => `[${n}]`, n, [rowsOf(x, 1, dtype), rowsOf(o, 1, dtype, 'write')], (_e0, m, bs) =>
         run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },
@@ -248,7 +248,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       need(idx, n, 'i32', 'pick idx');
       const o = out(n, dtype);
       if (n === 0) return o;
-      const operands = [{ s: x, perRow: c, dtype, what: 'x' }, { s: idx, perRow: 1, dtype: 'i32' as const }, { s: o, perRow: 1, dtype, mode: 'write' as const }];
+      const operands = [rowsOf(x, c, dtype, 'read', 'x'), rowsOf(idx, 1, 'i32'), rowsOf(o, 1, dtype, 'write')];
       forRowChunks(ctx, 'pick', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         { file: 'pick', entry: 'pick', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']] },
         [m, c, m, 0],
@@ -266,7 +266,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       const total = n * c;
       const o = out(total, dtype);
       if (total === 0) return o;
-      const operands = [{ s: g, perRow: 1, dtype }, { s: idx, perRow: 1, dtype: 'i32' as const }, { s: o, perRow: c, dtype, mode: 'write' as const, what: 'out' }];
+      const operands = [rowsOf(g, 1, dtype), rowsOf(idx, 1, 'i32'), rowsOf(o, c, dtype, 'write', 'out')];
       forRowChunks(ctx, 'pickBackward', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         {
           file: 'pick',
@@ -287,7 +287,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (kind !== 'uniform' && kind !== 'normal') throw new Error(`${ERR} unknown rand kind '${kind}'`);
       const o = out(n, 'f32');
       if (n === 0) return o;
-      forRowChunks(ctx, 'rand', () => `[${n}]`, n, [{ s: o, perRow: 1, dtype: 'f32', mode: 'write' }], (e0, m, bs) => run(
+      forRowChunks(ctx, 'rand', () => `[${n}]`, n, [rowsOf(o, 1, 'f32', 'write')], (e0, m, bs) => run(
         { file: 'rand', entry: `rand_${kind}`, bindings: [U, [1, 'write']] },
         [m, seed >>> 0, (offset + e0) >>> 0, 0],
         bs,
@@ -310,7 +310,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
         f16: anyHalf,
         bindings: [U, [1, 'read'], [2, 'write']],
       };
-      forRowChunks(ctx, 'cast', () => `[${n}]`, n, [{ s: x, perRow: 1, dtype: from }, { s: o, perRow: 1, dtype: to, mode: 'write' }], (_e0, m, bs) =>
+      forRowChunks(ctx, 'cast', () => `[${n}]`, n, [rowsOf(x, 1, from), rowsOf(o, 1, to, 'write')], (_e0, m, bs) =>
         run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },

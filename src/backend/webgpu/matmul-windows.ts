@@ -22,7 +22,7 @@ import type { KernelContext } from './kernels.js';
 import type { MatmulDispatch } from './matmul.js';
 import { matmulCombine } from './matmul.js';
 import { storageBinding, type GpuStorage } from './pool.js';
-import { alignedRowStep, binaryFlat, copyBlock, forRowChunks, readSlice, tooLarge, windowBudget, writeSlice, type RowOperand, type Slice } from './windows.js';
+import { alignedRowStep, binaryFlat, copyBlock, forRowChunks, readSlice, rowsOf, tooLarge, wholeOf, windowBudget, writeSlice, type RowOperand, type Slice } from './windows.js';
 
 /** Block sizes of one batch slice: output rows, output columns, reduction length. */
 export interface MatmulBlocks { mc: number; nc: number; kc: number }
@@ -79,11 +79,11 @@ export function matmulInWindows(
   if (batch > 1 && Math.max(M * K, K * N, M * N) <= E && (aBs === 0 || aBs === M * K) && (bBs === 0 || bBs === K * N)) {
     // Windows of whole batch slices.
     const operand = (s: GpuStorage, stride: number, n: number, what: string): RowOperand =>
-      stride === 0 ? { s, perRow: 0, elems: n, dtype, what } : { s, perRow: stride, dtype, what };
+      stride === 0 ? wholeOf(s, n, dtype, what) : rowsOf(s, stride, dtype, 'read', what);
     const ops: RowOperand[] = [
-      operand(a, aBs, M * K, 'a'), operand(b, bBs, K * N, 'b'), { s: o, perRow: M * N, dtype, mode: 'write' },
+      operand(a, aBs, M * K, 'a'), operand(b, bBs, K * N, 'b'), rowsOf(o, M * N, dtype, 'write', 'out'),
       ...(bias ? [operand(bias, 0, N, 'the bias')] : []),
-      ...(pre ? [{ s: pre, perRow: M * N, dtype, mode: 'write' as const }] : []),
+      ...(pre ? [rowsOf(pre, M * N, dtype, 'write', 'pre')] : []),
       ...(h ? [operand(h, M * N, M * N, 'geluGradOf')] : []),
     ];
     forRowChunks(ctx, op, () => `[${batch}]`, batch, ops, (_z0, zc, [ab, bb, ob, ...epiBuffers]) =>

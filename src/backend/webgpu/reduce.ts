@@ -14,7 +14,7 @@ import type { KernelContext } from './kernels.js';
 import type { BindingKind } from './pipelines.js';
 import { storageBinding, type GpuStorage } from './pool.js';
 import { needBinding, outputStorage, runKernel } from './dispatch.js';
-import { alignedRowStep, binaryFlat, chunkRows, copyBlock, forRowChunks, readSlice, windowBudget, writeSlice, type Slice } from './windows.js';
+import { alignedRowStep, binaryFlat, chunkRows, copyBlock, forRowChunks, readSlice, rowsOf, windowBudget, writeSlice, type Slice } from './windows.js';
 
 /**
  * Forces a kernel variant where the table picks one by shape and adapter ('auto'): tests use it to
@@ -80,7 +80,7 @@ export function makeReduceKernel(ctx: KernelContext): Kernels<GpuStorage>['reduc
     const budget = windowBudget(ctx);
     if (r * inner * dtypeBytes(dtype) <= budget || (x.bytes <= ctx.maxBinding && o.bytes <= ctx.maxBinding)) {
       // Whole storages, or windows of whole outer slices.
-      const operands = [{ s: x, perRow: r * inner, dtype }, { s: o, perRow: inner, dtype, mode: 'write' as const }];
+      const operands = [rowsOf(x, r * inner, dtype, 'read', 'the input'), rowsOf(o, inner, dtype, 'write', 'the output')];
       forRowChunks(ctx, what, shape, outer, operands, (_o0, oc, [xb, ob]) => dispatch(op, xb!, ob!, oc, r, inner, dtype));
       return o;
     }
@@ -89,7 +89,7 @@ export function makeReduceKernel(ctx: KernelContext): Kernels<GpuStorage>['reduc
     const E = Math.floor(budget / dtypeBytes(dtype));
     const jc = inner <= E ? inner : E - (E % Math.min(E, alignedRowStep(ctx, dtypeBytes(dtype))));
     const rc = jc === inner
-      ? chunkRows(ctx, what, shape, r, [{ s: x, perRow: inner, dtype, what: 'the input' }])
+      ? chunkRows(ctx, what, shape, r, [rowsOf(x, inner, dtype, 'read', 'the input')])
       : Math.floor((E - jc) / inner) + 1;
     for (let oi = 0; oi < outer; oi++) {
       for (let j0 = 0; j0 < inner; j0 += jc) {

@@ -168,7 +168,7 @@ export function binaryFlat(ctx: KernelContext, op: string, a: GPUBufferBinding, 
 export function fillRange(ctx: KernelContext, s: GpuStorage, n: number, bits: number, d: DType): void {
   if (n === 0) return;
   const ct = d === 'i32' ? 'i32' : 'f32';
-  forRowChunks(ctx, 'fill', () => `[${n}]`, n, [{ s, perRow: 1, dtype: d, mode: 'write' }], (_r0, rc, [b]) => {
+  forRowChunks(ctx, 'fill', () => `[${n}]`, n, [rowsOf(s, 1, d, 'write')], (_r0, rc, [b]) => {
     runKernel(
       ctx,
       { file: 'fill', subs: { ELEM: d, CT: ct }, f16: d === 'f16', bindings: [U, [1, 'write']] },
@@ -179,18 +179,28 @@ export function fillRange(ctx: KernelContext, s: GpuStorage, n: number, bits: nu
   });
 }
 
-/** An operand of an op split by rows. */
+/** An operand of an op split by rows (made by `rowsOf` / `wholeOf`, so every one has the same shape). */
 export interface RowOperand {
-  s: GpuStorage;
+  readonly s: GpuStorage;
   /** Elements per row (0: not split, bound whole; `elems` then says how many elements it holds). */
-  perRow: number;
-  dtype: DType;
-  /** read (default), write (every element of each window written), or readwrite (updated in place). */
-  mode?: 'read' | 'write' | 'readwrite';
+  readonly perRow: number;
+  readonly dtype: DType;
+  /** read, write (every element of each window written), or readwrite (updated in place). */
+  readonly mode: 'read' | 'write' | 'readwrite';
   /** Elements of a whole operand (perRow 0). */
-  elems?: number;
+  readonly elems: number;
   /** Name in errors. */
-  what?: string;
+  readonly what: string;
+}
+
+/** An operand split with the op's rows: `perRow` elements of dtype per row. */
+export function rowsOf(s: GpuStorage, perRow: number, dtype: DType, mode: RowOperand['mode'] = 'read', what = 'an operand'): RowOperand {
+  return { s, perRow, dtype, mode, elems: 0, what };
+}
+
+/** An operand every window binds whole (`elems` elements; it must fit the limit). */
+export function wholeOf(s: GpuStorage, elems: number, dtype: DType, what: string): RowOperand {
+  return { s, perRow: 0, dtype, mode: 'read', elems, what };
 }
 
 /**
@@ -207,16 +217,20 @@ export function forRowChunks(
   rowsPerChunk?: number,
 ): void {
   let large = false;
-  for (const o of operands) if (o.s.bytes > ctx.maxBinding) large = true;
+  const whole: GPUBufferBinding[] = [];
+  for (const o of operands) {
+    if (o.s.bytes > ctx.maxBinding) large = true;
+    whole.push(storageBinding(o.s));
+  }
   if (!large) {
-    body(0, rows, operands.map((o) => storageBinding(o.s)));
+    body(0, rows, whole);
     return;
   }
   const rc = rowsPerChunk ?? chunkRows(ctx, op, shape, rows, operands);
   for (let r0 = 0; r0 < rows; r0 += rc) {
     const n = Math.min(rc, rows - r0);
     const slices = operands.map((o): Slice => {
-      if (o.perRow === 0) return { binding: wholeBinding(ctx, o.s, o.elems ?? 0, o.dtype, op, o.what ?? 'an operand'), finish: noop };
+      if (o.perRow === 0) return { binding: wholeBinding(ctx, o.s, o.elems, o.dtype, op, o.what), finish: noop };
       const e0 = r0 * o.perRow, len = n * o.perRow;
       return o.mode === 'write' || o.mode === 'readwrite' ? writeSlice(ctx, o.s, e0, len, o.dtype, o.mode === 'readwrite') : readSlice(ctx, o.s, e0, len, o.dtype);
     });
@@ -233,7 +247,7 @@ export function chunkRows(ctx: KernelContext, op: string, shape: () => string, r
     if (o.perRow === 0) continue;
     const rowBytes = o.perRow * dtypeBytes(o.dtype);
     const fit = Math.floor(budget / rowBytes);
-    if (fit < 1) throw tooLarge(ctx, op, `over ${shape()}, one row of ${o.what ?? 'an operand'} is ${rowBytes} bytes, so no window of whole rows fits`);
+    if (fit < 1) throw tooLarge(ctx, op, `over ${shape()}, one row of ${o.what} is ${rowBytes} bytes, so no window of whole rows fits`);
     most = Math.min(most, fit);
     step = Math.max(step, alignedRowStep(ctx, rowBytes));
   }
