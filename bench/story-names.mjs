@@ -3,7 +3,7 @@
  * measure behind the demo's recipe (issue: "a generated story that reads as English with
  * consistent names"). Reads a run directory (`storygrad demo --out DIR` or `storygrad train`).
  *
- *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu]
+ *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE]
  *
  * Two figures:
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
@@ -14,7 +14,8 @@
  *    story and the share of stories whose names are consistent, meaning at most two distinct
  *    names, the first used at least twice, and every later name mention one of those. The same
  *    check on corpus stories cut to the same length gives the ceiling.
- * Names are those of the corpus lexicon, which are never ordinary words (lexicon.ts).
+ * Names are those of the corpus lexicon, which are never ordinary words (lexicon.ts), or the JSON
+ * list of `--names FILE` for a corpus with other names.
  */
 import * as sg from '../dist/index.js';
 import { readFile } from 'node:fs/promises';
@@ -27,11 +28,14 @@ const { values: a } = parseArgs({
     samples: { type: 'string', default: '8' },
     backend: { type: 'string', default: 'webgpu' },
     json: { type: 'boolean', default: false },
+    names: { type: 'string' },
   },
 });
 
 const corpus = sg.data.corpus;
-const NAMES = new Set([...Object.values(corpus.PERSON_NAMES).flat(), ...Object.values(corpus.ANIMAL_NAMES).flat()]);
+const NAMES = a.names
+  ? new Set(JSON.parse(await readFile(a.names, 'utf8')))
+  : new Set([...Object.values(corpus.PERSON_NAMES).flat(), ...Object.values(corpus.ANIMAL_NAMES).flat()]);
 const NAME_RE = new RegExp(`\\b(${[...NAMES].sort((x, y) => y.length - x.length).join('|')})\\b`, 'g');
 
 /** Name mentions of a text in order: [{ name, at }]. */

@@ -16,81 +16,26 @@
 // attention-args.ts `attentionStrides`): row i of head h in batch b starts at b * bs + h * hs + i * ps
 // (q_* for q, out, dout, dq; kv_* for k, v, dk, dv), so [B, H, T, D] and [B, T, H, D] both work;
 // lse and delta are [B, H, Tq]. The shapes below are those of the default layout, [B, H, T, D].
-// Bindings: 0 uniform Params (as attention_fwd.wgsl; n_bh = B * Hkv here)
+// Bindings: 0 uniform Params (attention_common.wgsl; n_bh = B * Hkv here)
 //           1 q [B, H, Tq, D]   2 k [B, Hkv, Tk, D]   3 v [B, Hkv, Tk, D]   4 dout [B, H, Tq, D]
 //           5 lse: array<f32> [B, H, Tq]   6 delta: array<f32> [B, H, Tq]   (all read)
 //           7 dk [B, Hkv, Tk, D] (write)   8 dv [B, Hkv, Tk, D] (write)
+//           (0-3 are declared in attention_common.wgsl)
+// Includes: attention_common.wgsl, attention_bwd_common.wgsl (ld_g) (KernelSpec.include).
 // Dispatch: (ceil(Tk / (WG * R)), min(B * Hkv, maxPerDim), ceil(B * Hkv / that)).
 // Substitutions: ELEM, DHEAD4, DPARTIAL, RROWS, BCOLS (queries per staged tile: 2 * BCOLS * (DHEAD4 * 16 +
 //                4) bytes of workgroup memory). Overrides: WG.
 
-struct Params {
-  B: u32, H: u32, Hkv: u32, Tq: u32,
-  Tk: u32, group: u32, n_bh: u32, causal: u32,
-  off: i32, scale_log2: f32, scale: f32, D: u32,
-  D4: u32, q_bs: u32, q_hs: u32, q_ps: u32,
-  kv_bs: u32, kv_hs: u32, kv_ps: u32, _p0: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> q: array<ELEM>;
-@group(0) @binding(2) var<storage, read> k: array<ELEM>;
-@group(0) @binding(3) var<storage, read> v: array<ELEM>;
 @group(0) @binding(4) var<storage, read> dout: array<ELEM>;
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> delta: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<ELEM>;
 @group(0) @binding(8) var<storage, read_write> dv: array<ELEM>;
 
-override WG: u32 = 8u;
-const R: u32 = RROWS;
-const HD4: u32 = DHEAD4;
-const BC: u32 = BCOLS;
-const PARTIAL: bool = DPARTIAL;
-const NEG_BIG: f32 = -1e30;
-const LOG2E: f32 = 1.4426950408889634;
-const LN2: f32 = 0.6931471805599453;
-
 var<workgroup> qs: array<vec4<f32>, BC * HD4>;
 var<workgroup> gs: array<vec4<f32>, BC * HD4>;
 var<workgroup> ls: array<f32, BC>;
 var<workgroup> dls: array<f32, BC>;
-
-// Head elements 4 d4 .. 4 d4 + 3 of the row starting at element `base` (zeros past D).
-fn ld_q(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(q[i]), f32(q[i + 1u]), f32(q[i + 2u]), f32(q[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(q[i + c]); } }
-  return x;
-}
-fn ld_k(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(k[i]), f32(k[i + 1u]), f32(k[i + 2u]), f32(k[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(k[i + c]); } }
-  return x;
-}
-fn ld_v(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(v[i]), f32(v[i + 1u]), f32(v[i + 2u]), f32(v[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(v[i + c]); } }
-  return x;
-}
-fn ld_g(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(dout[i]), f32(dout[i + 1u]), f32(dout[i + 2u]), f32(dout[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(dout[i + c]); } }
-  return x;
-}
-
-// The first query any key row of the workgroup is seen by (uniform: the query loop starts there).
-fn wg_start(j0: u32) -> u32 {
-  if (u.causal == 0u) { return 0u; }
-  return u32(clamp(i32(j0) - u.off, 0, i32(u.Tq)));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
@@ -103,7 +48,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let kv_base = b * u.kv_bs + hk * u.kv_hs;
   let j0 = wid.x * WG * R;
   let rows = min(WG * R, u.Tk - j0);
-  let start = wg_start(j0);
+  let start = query_start(j0);  // the first query any key row of the workgroup meets (uniform)
 
   var kr: array<vec4<f32>, R * HD4>;
   var vr: array<vec4<f32>, R * HD4>;
@@ -111,8 +56,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   var gv: array<vec4<f32>, R * HD4>;
   var start_j: array<u32, R>;
   for (var r = 0u; r < R; r++) {
-    start_j[r] = 0u;
-    if (u.causal != 0u) { start_j[r] = u32(clamp(i32(j0 + lid.x + WG * r) - u.off, 0, i32(u.Tq))); }
+    start_j[r] = query_start(j0 + lid.x + WG * r);
     for (var d = 0u; d < HD4; d++) {
       kr[r * HD4 + d] = vec4<f32>(0.0);
       vr[r * HD4 + d] = vec4<f32>(0.0);
@@ -125,12 +69,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var r = 0u; r < R; r++) {
     let base = kv_base + min(j0 + lid.x + WG * r, u.Tk - 1u) * u.kv_ps;
     for (var d = 0u; d < u.D4; d++) {
-      let xk = ld_k(base, d) * u.scale_log2;
-      let xv = ld_v(base, d);
-      for (var e = 0u; e < HD4; e++) {
-        kr[r * HD4 + e] = select(kr[r * HD4 + e], xk, e == d);
-        vr[r * HD4 + e] = select(vr[r * HD4 + e], xv, e == d);
-      }
+      reg_set(&kr, r, d, ld_k(base, d) * u.scale_log2);
+      reg_set(&vr, r, d, ld_v(base, d));
     }
   }
 
@@ -151,7 +91,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
       }
       workgroupBarrier();
       for (var t = 0u; t < nq; t++) {
-        let i = c0 + t;
         var qt: array<vec4<f32>, HD4>;
         var gt: array<vec4<f32>, HD4>;
         for (var d = 0u; d < HD4; d++) {
@@ -161,14 +100,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         let lt = ls[t];
         let dt = dls[t];
         for (var r = 0u; r < R; r++) {
-          var s4 = vec4<f32>(0.0);
-          var p4 = vec4<f32>(0.0);
-          for (var d = 0u; d < HD4; d++) {
-            s4 = fma(kr[r * HD4 + d], qt[d], s4);
-            p4 = fma(vr[r * HD4 + d], gt[d], p4);
-          }
-          let p = select(0.0, exp2(s4.x + s4.y + s4.z + s4.w - lt), i >= start_j[r]);
-          let ds = p * (p4.x + p4.y + p4.z + p4.w - dt);
+          let p = select(0.0, exp2(row_dot(&kr, r, &qt) - lt), c0 + t >= start_j[r]);
+          let ds = p * (row_dot(&vr, r, &gt) - dt);
           for (var d = 0u; d < HD4; d++) {
             gv[r * HD4 + d] = fma(vec4<f32>(p), gt[d], gv[r * HD4 + d]);
             gk[r * HD4 + d] = fma(vec4<f32>(ds), qt[d], gk[r * HD4 + d]);
@@ -185,18 +118,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     if (w < rows) {
       let base = kv_base + (j0 + w) * u.kv_ps;
       for (var d = 0u; d < u.D4; d++) {
-        var xk = vec4<f32>(0.0);
-        var xv = vec4<f32>(0.0);
-        for (var e = 0u; e < HD4; e++) {
-          xk = select(xk, gk[r * HD4 + e], e == d);
-          xv = select(xv, gv[r * HD4 + e], e == d);
-        }
-        xk = xk * u.scale;
-        for (var c = 0u; c < 4u; c++) {
-          if (4u * d + c < u.D) {
-            dk[base + 4u * d + c] = ELEM(xk[c]);
-            dv[base + 4u * d + c] = ELEM(xv[c]);
-          }
+        let xk = reg_get(&gk, r, d) * u.scale;
+        let xv = reg_get(&gv, r, d);
+        for (var c = 0u; c < head_lanes(d); c++) {
+          dk[base + 4u * d + c] = ELEM(xk[c]);
+          dv[base + 4u * d + c] = ELEM(xv[c]);
         }
       }
     }

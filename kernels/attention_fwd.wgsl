@@ -31,80 +31,23 @@
 //           1 q: array<ELEM> [B, H, Tq, D] (read)     2 k: array<ELEM> [B, Hkv, Tk, D] (read)
 //           3 v: array<ELEM> [B, Hkv, Tk, D] (read)   4 out: array<ELEM> [B, H, Tq, D] (write)
 //           5 lse: array<f32> [B, H, Tq] (write)
+//           (0-3 are declared in attention_common.wgsl)
+// Includes: attention_common.wgsl, attention_key_tiles.wgsl (KernelSpec.include).
 // Dispatch: (ceil(Tq / (WG * R)), min(B * H, maxPerDim), ceil(B * H / that)); head bh = wid.y +
 //           wid.z * nwg.y.
 // Substitutions: ELEM; DHEAD4 = ceil(D / 4); DPARTIAL = D % 4 != 0; BCOLS (keys per tile: workgroup
 //                memory 2 * BC * DHEAD4 * 16 bytes); RROWS. Overrides: WG.
 
-struct Params {
-  B: u32, H: u32, Hkv: u32, Tq: u32,
-  Tk: u32, group: u32, n_bh: u32, causal: u32,
-  off: i32, scale_log2: f32, scale: f32, D: u32,
-  D4: u32, q_bs: u32, q_hs: u32, q_ps: u32,
-  kv_bs: u32, kv_hs: u32, kv_ps: u32, _p0: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> q: array<ELEM>;
-@group(0) @binding(2) var<storage, read> k: array<ELEM>;
-@group(0) @binding(3) var<storage, read> v: array<ELEM>;
 @group(0) @binding(4) var<storage, read_write> out: array<ELEM>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
-
-override WG: u32 = 8u;
-const R: u32 = RROWS;
-const HD4: u32 = DHEAD4;
-const BC: u32 = BCOLS;
-const PARTIAL: bool = DPARTIAL;
-const NEG_BIG: f32 = -1e30;
-const LOG2E: f32 = 1.4426950408889634;
-const LN2: f32 = 0.6931471805599453;
-
-var<workgroup> ks: array<vec4<f32>, BC * HD4>;
-var<workgroup> vs: array<vec4<f32>, BC * HD4>;
-
-// Head elements 4 d4 .. 4 d4 + 3 of the row starting at element `base` (zeros past D).
-fn ld_q(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(q[i]), f32(q[i + 1u]), f32(q[i + 2u]), f32(q[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(q[i + c]); } }
-  return x;
-}
-fn ld_k(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(k[i]), f32(k[i + 1u]), f32(k[i + 2u]), f32(k[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(k[i + c]); } }
-  return x;
-}
-fn ld_v(base: u32, d4: u32) -> vec4<f32> {
-  let i = base + 4u * d4;
-  if (!PARTIAL) { return vec4<f32>(f32(v[i]), f32(v[i + 1u]), f32(v[i + 2u]), f32(v[i + 3u])); }
-  var x = vec4<f32>(0.0);
-  for (var c = 0u; c < 4u; c++) { if (4u * d4 + c < u.D) { x[c] = f32(v[i + c]); } }
-  return x;
-}
-
-// Keys [0, wg_end) cover every row of the workgroup (uniform: depends on workgroup_id only).
-fn wg_end(i0: u32, rows: u32) -> u32 {
-  if (u.causal == 0u) { return u.Tk; }
-  return u32(clamp(i32(i0 + rows) + u.off, 0, i32(u.Tk)));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let bh = wid.y + wid.z * nwg.y;
-  if (bh >= u.n_bh) { return; }  // uniform across the workgroup
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let kv_base = b * u.kv_bs + (h / u.group) * u.kv_hs;
-  let q_base = b * u.q_bs + h * u.q_hs;
-  let i0 = wid.x * WG * R;
-  let rows = min(WG * R, u.Tq - i0);
-  let end_wg = wg_end(i0, rows);
+  let qb = query_block(wid, nwg);
+  if (qb.bh >= u.n_bh) { return; }  // uniform across the workgroup
+  let end_wg = wg_end(qb);
 
   var qr: array<vec4<f32>, R * HD4>;
   var acc: array<vec4<f32>, R * HD4>;
@@ -114,8 +57,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   for (var r = 0u; r < R; r++) {
     m[r] = NEG_BIG;
     l[r] = 0.0;
-    end_i[r] = u.Tk;
-    if (u.causal != 0u) { end_i[r] = u32(clamp(i32(i0 + lid.x + WG * r) + u.off + 1, 0, i32(u.Tk))); }
+    end_i[r] = key_end(qb.i0 + lid.x + WG * r);
     for (var e = 0u; e < HD4; e++) {
       qr[r * HD4 + e] = vec4<f32>(0.0);
       acc[r * HD4 + e] = vec4<f32>(0.0);
@@ -123,35 +65,23 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   }
   // q rows -> registers (rows past Tq read row Tq - 1 and are never written).
   for (var r = 0u; r < R; r++) {
-    let base = q_base + min(i0 + lid.x + WG * r, u.Tq - 1u) * u.q_ps;
-    for (var d = 0u; d < u.D4; d++) {
-      let x = ld_q(base, d) * u.scale_log2;
-      for (var e = 0u; e < HD4; e++) { qr[r * HD4 + e] = select(qr[r * HD4 + e], x, e == d); }
-    }
+    let base = qb.q_base + min(qb.i0 + lid.x + WG * r, u.Tq - 1u) * u.q_ps;
+    for (var d = 0u; d < u.D4; d++) { reg_set(&qr, r, d, ld_q(base, d) * u.scale_log2); }
   }
 
   for (var c0 = 0u; c0 < end_wg; c0 += BC) {
     let nk = min(BC, end_wg - c0);
-    for (var e = lid.x; e < nk * HD4; e += WG) {
-      let base = kv_base + (c0 + e / HD4) * u.kv_ps;
-      ks[e] = ld_k(base, e % HD4);
-      vs[e] = ld_v(base, e % HD4);
-    }
+    stage_keys(lid.x, qb.kv_base, c0, nk);
     workgroupBarrier();
     // Online softmax, one key at a time: m' = max(m, s); acc and l are rescaled by 2^(m - m')
     // and p = 2^(s - m') is added (a key the row does not see leaves both unchanged).
     for (var t = 0u; t < nk; t++) {
       var kt: array<vec4<f32>, HD4>;
       var vt: array<vec4<f32>, HD4>;
-      for (var d = 0u; d < HD4; d++) {
-        kt[d] = ks[t * HD4 + d];
-        vt[d] = vs[t * HD4 + d];
-      }
+      tile_row(t, &kt, &vt);
       for (var r = 0u; r < R; r++) {
-        var s4 = vec4<f32>(0.0);
-        for (var d = 0u; d < HD4; d++) { s4 = fma(qr[r * HD4 + d], kt[d], s4); }
         let seen = c0 + t < end_i[r];
-        let s = select(NEG_BIG, s4.x + s4.y + s4.z + s4.w, seen);
+        let s = select(NEG_BIG, row_dot(&qr, r, &kt), seen);
         let m_new = max(m[r], s);
         let corr = exp2(m[r] - m_new);
         let p = select(0.0, exp2(s - m_new), seen);
@@ -166,21 +96,19 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   // Output rows and lse straight from the lane (run-time loop over the head, select-reads).
   for (var r = 0u; r < R; r++) {
     let w = lid.x + WG * r;
-    if (w < rows) {
+    if (w < qb.rows) {
       var inv = 0.0;
       var row_lse = neg_inf();
       if (l[r] > 0.0) {
         inv = 1.0 / l[r];
         row_lse = (m[r] + log2(l[r])) * LN2;
       }
-      let base = q_base + (i0 + w) * u.q_ps;
+      let base = qb.q_base + (qb.i0 + w) * u.q_ps;
       for (var d = 0u; d < u.D4; d++) {
-        var x = vec4<f32>(0.0);
-        for (var e = 0u; e < HD4; e++) { x = select(x, acc[r * HD4 + e], e == d); }
-        x = x * inv;
-        for (var c = 0u; c < 4u; c++) { if (4u * d + c < u.D) { out[base + 4u * d + c] = ELEM(x[c]); } }
+        let x = reg_get(&acc, r, d) * inv;
+        for (var c = 0u; c < head_lanes(d); c++) { out[base + 4u * d + c] = ELEM(x[c]); }
       }
-      lse[bh * u.Tq + i0 + w] = row_lse;
+      lse[qb.bh * u.Tq + qb.i0 + w] = row_lse;
     }
   }
 }

@@ -4,25 +4,16 @@
 // axes first, so most calls run with rank 1 or 2; the rank is the RANK override (common.wgsl).
 // Matches: src/backend/cpu/cpu-backend.ts `binary` with floatBinary / intBinary in
 //          src/backend/cpu/elementwise.ts.
-// Bindings: 0 uniform Params { n, rank, shape[8], a_strides[8], b_strides[8] }
-//           1 a: array<ELEM> (read)   2 b: array<ELEM> (read)
+// Bindings: 0 uniform StridedParams { n, rank, 0, 0, shape[8], a strides[8], b strides[8] }
+//           (strided.wgsl)   1 a: array<ELEM> (read)   2 b: array<ELEM> (read)
 //           3 out: array<ELEM> [n] (write)
 // Dispatch: WG threads per workgroup, one thread per output element, 2-D grid.
+// Includes: strided.wgsl (KernelSpec.include).
 // Substitutions: ELEM, CT, OP = f_<op> (float storage, computed in f32) or i_<op> (i32).
 
-struct Params {
-  n: u32, rank: u32, _p0: u32, _p1: u32,
-  shape: array<vec4<u32>, 2>,
-  a_strides: array<vec4<i32>, 2>,
-  b_strides: array<vec4<i32>, 2>,
-}
-
-@group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> a: array<ELEM>;
 @group(0) @binding(2) var<storage, read> b: array<ELEM>;
 @group(0) @binding(3) var<storage, read_write> out: array<ELEM>;
-
-override WG: u32 = 256u;
 
 fn f_add(a: f32, b: f32) -> f32 { return a + b; }
 fn f_sub(a: f32, b: f32) -> f32 { return a - b; }
@@ -84,6 +75,6 @@ fn i_ne(a: i32, b: i32) -> i32 { return select(0, 1, a != b); }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n) { return; }
-  let o = strided_offsets(i, u.shape, u.a_strides, u.b_strides, u.b_strides);
+  let o = operand_offsets(i);
   out[i] = ELEM(OP(CT(a[o.x]), CT(b[o.y])));
 }

@@ -14,6 +14,7 @@
 //           backward: 1 logits (read), 2 targets (read), 5 lse_r: f32 [N] (read),
 //                     6 g [N] (read), 7 dlogits [N, V] (write)
 // Dispatch: fwd_seq: ceil(N / WG) workgroups; fwd_wg and bwd: N workgroups; 2-D grids.
+// Includes: row_reduce.wgsl (wg_sum, wg_max), softmax_stats.wgsl (lane_max, lane_sum_exp) (KernelSpec.include).
 // Substitutions: ELEM (f32 | f16, computed in f32).
 
 struct Params { N: u32, V: u32, ignore: i32, _p0: u32 }
@@ -29,38 +30,10 @@ struct Params { N: u32, V: u32, ignore: i32, _p0: u32 }
 
 override WG: u32 = 64u;
 
-var<workgroup> red: array<f32, WG>;
-
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return quiet_nan(); }
-  return select(a, b, b > a);
-}
+fn row_in(i: u32) -> f32 { return f32(logits[i]); }
 
 fn valid_target(t: i32) -> bool {
   return t != u.ignore && t >= 0 && u32(t) < u.V;
-}
-
-fn wg_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
-fn wg_max(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = max_nan(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
 }
 
 fn write_row(n: u32, lse: f32) {
@@ -77,13 +50,9 @@ fn write_row(n: u32, lse: f32) {
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = flat_index(gid, nwg, WG);
   if (n >= u.N) { return; }
-  let V = u.V;
-  let o = n * V;
-  var m = neg_inf();
-  for (var j = 0u; j < V; j++) { m = max_nan(m, f32(logits[o + j])); }
-  var s = 0.0;
-  for (var j = 0u; j < V; j++) { s += exp(f32(logits[o + j]) - m); }
-  write_row(n, m + log(s));
+  let o = n * u.V;
+  let m = lane_max(o, u.V, 0u, 1u);
+  write_row(n, m + log(lane_sum_exp(o, u.V, 0u, 1u, m)));
 }
 
 @compute @workgroup_size(WG)
@@ -91,14 +60,9 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = flat_group(wid, nwg);
   if (n >= u.N) { return; } // uniform across the workgroup
-  let V = u.V;
-  let o = n * V;
-  var m = neg_inf();
-  for (var j = lid.x; j < V; j += WG) { m = max_nan(m, f32(logits[o + j])); }
-  m = wg_max(lid.x, m);
-  var s = 0.0;
-  for (var j = lid.x; j < V; j += WG) { s += exp(f32(logits[o + j]) - m); }
-  s = wg_sum(lid.x, s);
+  let o = n * u.V;
+  let m = wg_max(lid.x, lane_max(o, u.V, lid.x, WG));
+  let s = wg_sum(lid.x, lane_sum_exp(o, u.V, lid.x, WG, m));
   if (lid.x == 0u) { write_row(n, m + log(s)); }
 }
 

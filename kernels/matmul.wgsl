@@ -16,22 +16,13 @@
 // Matches: src/backend/cpu/cpu-backend.ts `matmul`.
 // Bindings: 0 uniform Params { M, N, K, batch_base, a_bs, b_bs, a_ms, a_ks, b_ks, b_ns, splits, k_chunk }
 //           1 a: array<ELEM> (read)   2 b: array<ELEM> (read)
-//           3 out: array<OUT> [batch * splits, M, N] (write)
+//           3 out: array<OUT> [batch * splits, M, N] (write)   (0-3 declared in matmul_common.wgsl)
+//           5-7 the epilogue's (matmul_epilogue.wgsl)
 // Dispatch: (ceil(N / 64), ceil(M / 64), slices in this call); slice z = workgroup_id.z +
 //           batch_base (the host splits slices above maxComputeWorkgroupsPerDimension).
+// Includes: matmul_common.wgsl, matmul_epilogue.wgsl (KernelSpec.include).
 // Substitutions: ELEM (a, b), OUT (out: ELEM, or f32 for split-K partials), EPI (the store's
-//                epilogue, matmul_epilogue.wgsl, included; epi_none for split-K partials).
-
-struct Params {
-  M: u32, N: u32, K: u32, batch_base: u32,
-  a_bs: u32, b_bs: u32, a_ms: u32, a_ks: u32,
-  b_ks: u32, b_ns: u32, splits: u32, k_chunk: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> a: array<ELEM>;
-@group(0) @binding(2) var<storage, read> b: array<ELEM>;
-@group(0) @binding(3) var<storage, read_write> out: array<OUT>;
+//                epilogue, matmul_epilogue.wgsl; epi_none for split-K partials).
 
 const BM: u32 = 64u;
 const BN: u32 = 64u;
@@ -41,42 +32,36 @@ const TILE_ELEMS: u32 = 1024u;  // BM * BK == BK * BN
 var<workgroup> As: array<f32, 1024>;  // [BK][BM]: As[k * BM + m]
 var<workgroup> Bs: array<f32, 1024>;  // [BK][BN]: Bs[k * BN + n]
 
+// A(batch, m, k) as f32; 0 outside the matrix or the slice's k range.
+fn a_elem(s: Slice, m: u32, k: u32) -> f32 {
+  if (m < u.M && k < s.k_end) { return f32(a[s.a_base + m * u.a_ms + k * u.a_ks]); }
+  return 0.0;
+}
+// B(batch, k, n) as f32; 0 outside the matrix or the slice's k range.
+fn b_elem(s: Slice, k: u32, n: u32) -> f32 {
+  if (n < u.N && k < s.k_end) { return f32(b[s.b_base + k * u.b_ks + n * u.b_ns]); }
+  return 0.0;
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let z = wid.z + u.batch_base;
-  let batch = z / u.splits;
-  let k_begin = (z % u.splits) * u.k_chunk;
-  let k_end = min(u.K, k_begin + u.k_chunk);
+  let s = matmul_slice(z);
   let row0 = wid.y * BM;
   let col0 = wid.x * BN;
   let tx = lid.x;
   let ty = lid.y;
   let t = ty * 8u + tx;
-  let a_base = batch * u.a_bs;
-  let b_base = batch * u.b_bs;
 
   var acc: array<f32, 64>;  // acc[i * 8 + j] for row ty + 8 i, column tx + 8 j
   for (var q = 0u; q < 64u; q++) { acc[q] = 0.0; }
 
-  for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-    // Stage the tiles, sixteen elements of each per thread.
+  for (var k0 = s.k_begin; k0 < s.k_end; k0 += BK) {
+    // Stage the tiles, sixteen elements of each per thread: A element (m = e % BM, k = e / BM) and
+    // B element (n = e % BN, k = e / BN), so consecutive threads walk m and n.
     for (var e = t; e < TILE_ELEMS; e += 64u) {
-      // A tile element (m = e % BM, k = e / BM): consecutive threads walk m.
-      let am = e % BM;
-      let ak = e / BM;
-      let gm = row0 + am;
-      let gk = k0 + ak;
-      var av = 0.0;
-      if (gm < u.M && gk < k_end) { av = f32(a[a_base + gm * u.a_ms + gk * u.a_ks]); }
-      As[e] = av;
-      // B tile element (n = e % BN, k = e / BN): consecutive threads walk n.
-      let bn = e % BN;
-      let bk = e / BN;
-      let gn = col0 + bn;
-      let gk2 = k0 + bk;
-      var bv = 0.0;
-      if (gn < u.N && gk2 < k_end) { bv = f32(b[b_base + gk2 * u.b_ks + gn * u.b_ns]); }
-      Bs[e] = bv;
+      As[e] = a_elem(s, row0 + e % BM, k0 + e / BM);
+      Bs[e] = b_elem(s, k0 + e / BN, col0 + e % BN);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {

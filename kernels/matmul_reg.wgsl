@@ -9,73 +9,47 @@
 // f32 accumulation in a fixed k order: deterministic.
 // Matches: src/backend/cpu/cpu-backend.ts `matmul`.
 // Bindings: 0 uniform Params (as matmul.wgsl) 1 a: array<ELEM> 2 b: array<ELEM> (read)
-//           3 out: array<OUT> [batch * splits, M, N] (write)
+//           3 out: array<OUT> [batch * splits, M, N] (write)   (0-3 declared in matmul_common.wgsl)
+//           5-7 the epilogue's (matmul_epilogue.wgsl)
 // Overrides: WG — lanes per workgroup (default 8).
 // Dispatch: (ceil(N / (4 * WG)), ceil(M / 16), slices in this call); slice z = workgroup_id.z + batch_base.
-// Substitutions: ELEM, OUT, EPI (the store's epilogue: matmul_epilogue.wgsl, included).
-
-struct Params {
-  M: u32, N: u32, K: u32, batch_base: u32,
-  a_bs: u32, b_bs: u32, a_ms: u32, a_ks: u32,
-  b_ks: u32, b_ns: u32, splits: u32, k_chunk: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> a: array<ELEM>;
-@group(0) @binding(2) var<storage, read> b: array<ELEM>;
-@group(0) @binding(3) var<storage, read_write> out: array<OUT>;
+// Includes: matmul_common.wgsl, matmul_reg_tile.wgsl (B columns, stores), matmul_epilogue.wgsl
+//           (KernelSpec.include).
+// Substitutions: ELEM, OUT, EPI (the store's epilogue: matmul_epilogue.wgsl).
 
 override WG: u32 = 8u;
-
-/** Stores row r of the tile (4 columns col0 + WG * j), skipping rows and columns past the matrix. */
-fn put(z: u32, r: u32, col0: u32, v: vec4<f32>) {
-  if (r >= u.M) { return; }
-  let base = (z * u.M + r) * u.N;
-  for (var j = 0u; j < 4u; j++) {
-    let c = col0 + j * WG;
-    if (c < u.N) { out[base + c] = OUT(EPI(base + c, c, v[j])); }
-  }
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let z = wid.z + u.batch_base;
-  let batch = z / u.splits;
-  let k_begin = (z % u.splits) * u.k_chunk;
-  let k_end = min(u.K, k_begin + u.k_chunk);
+  let s = matmul_slice(z);
   let row0 = wid.y * 16u;
   let col0 = wid.x * 4u * WG + lid.x;
-  let a_base = batch * u.a_bs;
-  let b_base = batch * u.b_bs;
-  let ar0 = a_base + min(row0 + 0u, u.M - 1u) * u.a_ms;
-  let ar1 = a_base + min(row0 + 1u, u.M - 1u) * u.a_ms;
-  let ar2 = a_base + min(row0 + 2u, u.M - 1u) * u.a_ms;
-  let ar3 = a_base + min(row0 + 3u, u.M - 1u) * u.a_ms;
-  let ar4 = a_base + min(row0 + 4u, u.M - 1u) * u.a_ms;
-  let ar5 = a_base + min(row0 + 5u, u.M - 1u) * u.a_ms;
-  let ar6 = a_base + min(row0 + 6u, u.M - 1u) * u.a_ms;
-  let ar7 = a_base + min(row0 + 7u, u.M - 1u) * u.a_ms;
-  let ar8 = a_base + min(row0 + 8u, u.M - 1u) * u.a_ms;
-  let ar9 = a_base + min(row0 + 9u, u.M - 1u) * u.a_ms;
-  let ar10 = a_base + min(row0 + 10u, u.M - 1u) * u.a_ms;
-  let ar11 = a_base + min(row0 + 11u, u.M - 1u) * u.a_ms;
-  let ar12 = a_base + min(row0 + 12u, u.M - 1u) * u.a_ms;
-  let ar13 = a_base + min(row0 + 13u, u.M - 1u) * u.a_ms;
-  let ar14 = a_base + min(row0 + 14u, u.M - 1u) * u.a_ms;
-  let ar15 = a_base + min(row0 + 15u, u.M - 1u) * u.a_ms;
-  let bc0 = b_base + min(col0, u.N - 1u) * u.b_ns;
-  let bc1 = b_base + min(col0 + WG, u.N - 1u) * u.b_ns;
-  let bc2 = b_base + min(col0 + 2u * WG, u.N - 1u) * u.b_ns;
-  let bc3 = b_base + min(col0 + 3u * WG, u.N - 1u) * u.b_ns;
+  let ar0 = s.a_base + min(row0 + 0u, u.M - 1u) * u.a_ms;
+  let ar1 = s.a_base + min(row0 + 1u, u.M - 1u) * u.a_ms;
+  let ar2 = s.a_base + min(row0 + 2u, u.M - 1u) * u.a_ms;
+  let ar3 = s.a_base + min(row0 + 3u, u.M - 1u) * u.a_ms;
+  let ar4 = s.a_base + min(row0 + 4u, u.M - 1u) * u.a_ms;
+  let ar5 = s.a_base + min(row0 + 5u, u.M - 1u) * u.a_ms;
+  let ar6 = s.a_base + min(row0 + 6u, u.M - 1u) * u.a_ms;
+  let ar7 = s.a_base + min(row0 + 7u, u.M - 1u) * u.a_ms;
+  let ar8 = s.a_base + min(row0 + 8u, u.M - 1u) * u.a_ms;
+  let ar9 = s.a_base + min(row0 + 9u, u.M - 1u) * u.a_ms;
+  let ar10 = s.a_base + min(row0 + 10u, u.M - 1u) * u.a_ms;
+  let ar11 = s.a_base + min(row0 + 11u, u.M - 1u) * u.a_ms;
+  let ar12 = s.a_base + min(row0 + 12u, u.M - 1u) * u.a_ms;
+  let ar13 = s.a_base + min(row0 + 13u, u.M - 1u) * u.a_ms;
+  let ar14 = s.a_base + min(row0 + 14u, u.M - 1u) * u.a_ms;
+  let ar15 = s.a_base + min(row0 + 15u, u.M - 1u) * u.a_ms;
+  let bc = b_columns(s.b_base, col0);
 
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
   var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
   var c8 = vec4<f32>(0.0); var c9 = vec4<f32>(0.0); var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
   var c12 = vec4<f32>(0.0); var c13 = vec4<f32>(0.0); var c14 = vec4<f32>(0.0); var c15 = vec4<f32>(0.0);
 
-  for (var k = k_begin; k < k_end; k++) {
-    let bk = k * u.b_ks;
-    let bv = vec4<f32>(f32(b[bc0 + bk]), f32(b[bc1 + bk]), f32(b[bc2 + bk]), f32(b[bc3 + bk]));
+  for (var k = s.k_begin; k < s.k_end; k++) {
+    let bv = b_at_k(bc, k);
     let ak = k * u.a_ks;
     c0 = fma(vec4<f32>(f32(a[ar0 + ak])), bv, c0);
     c1 = fma(vec4<f32>(f32(a[ar1 + ak])), bv, c1);

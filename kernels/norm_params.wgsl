@@ -36,10 +36,9 @@ override WG: u32 = 64u;
 fn xhat_layer(r: u32, i: u32) -> f32 { return (f32(x[i]) - mean[r]) * rstd[r]; }
 fn xhat_rms(r: u32, i: u32) -> f32 { return f32(x[i]) * rstd[r]; }
 
-@compute @workgroup_size(WG)
-fn partial_wb(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg, WG);
-  if (i >= u.n_blocks * u.C) { return; }
+// Partial sums of thread i = (block blk, column c): (sum dy * xhat, sum dy) over rows
+// blk * RPB .. min(rows, (blk + 1) * RPB) - 1, in increasing order.
+fn block_sums(i: u32) -> vec2<f32> {
   let blk = i / u.C;
   let c = i - blk * u.C;
   let r1 = min(u.rows, (blk + 1u) * u.rows_per_block);
@@ -51,23 +50,23 @@ fn partial_wb(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     aw += g * XHAT(r, k);
     ab += g;
   }
-  pw[i] = PART(aw);
-  pb[i] = PART(ab);
+  return vec2<f32>(aw, ab);
+}
+
+@compute @workgroup_size(WG)
+fn partial_wb(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg, WG);
+  if (i >= u.n_blocks * u.C) { return; }
+  let p = block_sums(i);
+  pw[i] = PART(p.x);
+  pb[i] = PART(p.y);
 }
 
 @compute @workgroup_size(WG)
 fn partial_w(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flat_index(gid, nwg, WG);
   if (i >= u.n_blocks * u.C) { return; }
-  let blk = i / u.C;
-  let c = i - blk * u.C;
-  let r1 = min(u.rows, (blk + 1u) * u.rows_per_block);
-  var aw = 0.0;
-  for (var r = blk * u.rows_per_block; r < r1; r++) {
-    let k = r * u.C + c;
-    aw += f32(dy[k]) * XHAT(r, k);
-  }
-  pw[i] = PART(aw);
+  pw[i] = PART(block_sums(i).x);  // the sum of dy (.y) is dead code here, removed by the compiler
 }
 
 @compute @workgroup_size(WG)

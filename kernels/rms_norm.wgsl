@@ -10,56 +10,55 @@
 //                     4 y [rows, C] (write), 6 rstd_w: f32 [rows] (write)
 //           backward: 1 x (read), 2 w (read; optional), 7 dy [rows, C] (read),
 //                     8 dx [rows, C] (write), 10 rstd_r: f32 [rows] (read)
+//           (all declared in norm_common.wgsl)
 // Dispatch: *_seq: ceil(rows / WG) workgroups (2-D grid); *_wg: rows workgroups (2-D grid).
+// Includes: norm_common.wgsl, row_reduce.wgsl (wg_sum) (KernelSpec.include).
 // Substitutions: ELEM (f32 | f16, computed in f32), W_AT = w_at | w_one.
-
-struct Params { rows: u32, C: u32, eps: f32, _p0: u32 }
-
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<ELEM>;
-@group(0) @binding(2) var<storage, read> w: array<ELEM>;
-@group(0) @binding(4) var<storage, read_write> y: array<ELEM>;
-@group(0) @binding(6) var<storage, read_write> rstd_w: array<f32>;
-@group(0) @binding(7) var<storage, read> dy: array<ELEM>;
-@group(0) @binding(8) var<storage, read_write> dx: array<ELEM>;
-@group(0) @binding(10) var<storage, read> rstd_r: array<f32>;
 
 override WG: u32 = 64u;
 
-var<workgroup> red: array<f32, WG>;
-
-fn w_at(c: u32) -> f32 { return f32(w[c]); }
-fn w_one(c: u32) -> f32 { return 1.0; }
-
-// Sum of v over the workgroup (fixed tree shape; WG a power of two). Call in uniform control flow.
-fn wg_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
+// A lane's columns c = first, first + step, ... of row r, in that order: (0, 1) for the *_seq
+// entry points, (lane, WG) for *_wg (whose partials wg_sum then combines).
+// The lane's part of sum(x²).
+fn lane_sq(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
+  var ss = 0.0;
+  for (var c = first; c < u.C; c += step) {
+    let v = f32(x[o + c]);
+    ss += v * v;
   }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
+  return ss;
+}
+// y = x * rs * w over the lane's columns.
+fn put_y(r: u32, first: u32, step: u32, rs: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { y[o + c] = ELEM(f32(x[o + c]) * rs * W_AT(c)); }
+}
+// The lane's part of sum(g xhat), g = dy * w, xhat = x * rstd.
+fn lane_grad_dot(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
+  let rs = rstd_r[r];
+  var sgx = 0.0;
+  for (var c = first; c < u.C; c += step) { sgx += f32(dy[o + c]) * W_AT(c) * (f32(x[o + c]) * rs); }
+  return sgx;
+}
+// dx = rstd * (g - xhat * q) over the lane's columns (q = sum(g xhat) / C).
+fn put_dx(r: u32, first: u32, step: u32, q: f32) {
+  let o = r * u.C;
+  let rs = rstd_r[r];
+  for (var c = first; c < u.C; c += step) {
+    let g = f32(dy[o + c]) * W_AT(c);
+    dx[o + c] = ELEM(rs * (g - f32(x[o + c]) * rs * q));
+  }
 }
 
 @compute @workgroup_size(WG)
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  var ss = 0.0;
-  for (var c = 0u; c < C; c++) {
-    let v = f32(x[o + c]);
-    ss += v * v;
-  }
-  let rs = 1.0 / sqrt(ss / f32(C) + u.eps);
+  let rs = 1.0 / sqrt(lane_sq(r, 0u, 1u) / f32(u.C) + u.eps);
   rstd_w[r] = rs;
-  for (var c = 0u; c < C; c++) {
-    y[o + c] = ELEM(f32(x[o + c]) * rs * W_AT(c));
-  }
+  put_y(r, 0u, 1u, rs);
 }
 
 @compute @workgroup_size(WG)
@@ -67,36 +66,16 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; } // uniform across the workgroup
-  let C = u.C;
-  let o = r * C;
-  var ss = 0.0;
-  for (var c = lid.x; c < C; c += WG) {
-    let v = f32(x[o + c]);
-    ss += v * v;
-  }
-  let rs = 1.0 / sqrt(wg_sum(lid.x, ss) / f32(C) + u.eps);
+  let rs = 1.0 / sqrt(wg_sum(lid.x, lane_sq(r, lid.x, WG)) / f32(u.C) + u.eps);
   if (lid.x == 0u) { rstd_w[r] = rs; }
-  for (var c = lid.x; c < C; c += WG) {
-    y[o + c] = ELEM(f32(x[o + c]) * rs * W_AT(c));
-  }
+  put_y(r, lid.x, WG, rs);
 }
 
 @compute @workgroup_size(WG)
 fn bwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let rs = rstd_r[r];
-  var sgx = 0.0;
-  for (var c = 0u; c < C; c++) {
-    sgx += f32(dy[o + c]) * W_AT(c) * (f32(x[o + c]) * rs);
-  }
-  let q = sgx / f32(C);
-  for (var c = 0u; c < C; c++) {
-    let g = f32(dy[o + c]) * W_AT(c);
-    dx[o + c] = ELEM(rs * (g - f32(x[o + c]) * rs * q));
-  }
+  put_dx(r, 0u, 1u, lane_grad_dot(r, 0u, 1u) / f32(u.C));
 }
 
 @compute @workgroup_size(WG)
@@ -104,16 +83,5 @@ fn bwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  let rs = rstd_r[r];
-  var sgx = 0.0;
-  for (var c = lid.x; c < C; c += WG) {
-    sgx += f32(dy[o + c]) * W_AT(c) * (f32(x[o + c]) * rs);
-  }
-  let q = wg_sum(lid.x, sgx) / f32(C);
-  for (var c = lid.x; c < C; c += WG) {
-    let g = f32(dy[o + c]) * W_AT(c);
-    dx[o + c] = ELEM(rs * (g - f32(x[o + c]) * rs * q));
-  }
+  put_dx(r, lid.x, WG, wg_sum(lid.x, lane_grad_dot(r, lid.x, WG)) / f32(u.C));
 }

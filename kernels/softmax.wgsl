@@ -9,6 +9,7 @@
 //           backward: 3 yr [rows, C] (read: the forward output), 4 dy [rows, C] (read),
 //                     5 dx [rows, C] (write)
 // Dispatch: *_seq: ceil(rows / WG) workgroups (2-D grid); *_wg: rows workgroups (2-D grid).
+// Includes: row_reduce.wgsl (wg_sum, wg_max), softmax_stats.wgsl (lane_max, lane_sum_exp) (KernelSpec.include).
 // Substitutions: ELEM (f32 | f16, computed in f32).
 
 struct Params { rows: u32, C: u32, _p0: u32, _p1: u32 }
@@ -22,49 +23,35 @@ struct Params { rows: u32, C: u32, _p0: u32, _p1: u32 }
 
 override WG: u32 = 64u;
 
-var<workgroup> red: array<f32, WG>;
+fn row_in(i: u32) -> f32 { return f32(x[i]); }
 
-// max that propagates NaN (like the CPU reference's Math.max).
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return quiet_nan(); }
-  return select(a, b, b > a);
+// A lane's columns c = first, first + step, ... of row r, in that order: (0, 1) for the *_seq
+// entry points, (lane, WG) for *_wg (whose partials wg_max / wg_sum then combine); the row max and
+// sum of exp are softmax_stats.wgsl's lane_max, lane_sum_exp.
+// y = exp(x - m) / s over the lane's columns.
+fn put_y(r: u32, first: u32, step: u32, m: f32, s: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { y[o + c] = ELEM(exp(f32(x[o + c]) - m) / s); }
 }
-
-// Workgroup reductions (fixed tree shape; WG a power of two). Call in uniform control flow.
-fn wg_sum(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
+// The lane's part of sum(dy * y).
+fn lane_dot(r: u32, first: u32, step: u32) -> f32 {
+  let o = r * u.C;
+  var sdy = 0.0;
+  for (var c = first; c < u.C; c += step) { sdy += f32(dy[o + c]) * f32(yr[o + c]); }
+  return sdy;
 }
-fn wg_max(lid: u32, v: f32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red[lid] = max_nan(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
+// dx = y * (dy - sdy) over the lane's columns.
+fn put_dx(r: u32, first: u32, step: u32, sdy: f32) {
+  let o = r * u.C;
+  for (var c = first; c < u.C; c += step) { dx[o + c] = ELEM(f32(yr[o + c]) * (f32(dy[o + c]) - sdy)); }
 }
 
 @compute @workgroup_size(WG)
 fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  var m = neg_inf();
-  for (var c = 0u; c < C; c++) { m = max_nan(m, f32(x[o + c])); }
-  var s = 0.0;
-  for (var c = 0u; c < C; c++) { s += exp(f32(x[o + c]) - m); }
-  for (var c = 0u; c < C; c++) { y[o + c] = ELEM(exp(f32(x[o + c]) - m) / s); }
+  let m = lane_max(r * u.C, u.C, 0u, 1u);
+  put_y(r, 0u, 1u, m, lane_sum_exp(r * u.C, u.C, 0u, 1u, m));
 }
 
 @compute @workgroup_size(WG)
@@ -72,26 +59,15 @@ fn fwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; } // uniform across the workgroup
-  let C = u.C;
-  let o = r * C;
-  var m = neg_inf();
-  for (var c = lid.x; c < C; c += WG) { m = max_nan(m, f32(x[o + c])); }
-  m = wg_max(lid.x, m);
-  var s = 0.0;
-  for (var c = lid.x; c < C; c += WG) { s += exp(f32(x[o + c]) - m); }
-  s = wg_sum(lid.x, s);
-  for (var c = lid.x; c < C; c += WG) { y[o + c] = ELEM(exp(f32(x[o + c]) - m) / s); }
+  let m = wg_max(lid.x, lane_max(r * u.C, u.C, lid.x, WG));
+  put_y(r, lid.x, WG, m, wg_sum(lid.x, lane_sum_exp(r * u.C, u.C, lid.x, WG, m)));
 }
 
 @compute @workgroup_size(WG)
 fn bwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_index(gid, nwg, WG);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  var sdy = 0.0;
-  for (var c = 0u; c < C; c++) { sdy += f32(dy[o + c]) * f32(yr[o + c]); }
-  for (var c = 0u; c < C; c++) { dx[o + c] = ELEM(f32(yr[o + c]) * (f32(dy[o + c]) - sdy)); }
+  put_dx(r, 0u, 1u, lane_dot(r, 0u, 1u));
 }
 
 @compute @workgroup_size(WG)
@@ -99,10 +75,5 @@ fn bwd_wg(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) w
           @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flat_group(wid, nwg);
   if (r >= u.rows) { return; }
-  let C = u.C;
-  let o = r * C;
-  var sdy = 0.0;
-  for (var c = lid.x; c < C; c += WG) { sdy += f32(dy[o + c]) * f32(yr[o + c]); }
-  sdy = wg_sum(lid.x, sdy);
-  for (var c = lid.x; c < C; c += WG) { dx[o + c] = ELEM(f32(yr[o + c]) * (f32(dy[o + c]) - sdy)); }
+  put_dx(r, lid.x, WG, wg_sum(lid.x, lane_dot(r, lid.x, WG)));
 }

@@ -1,14 +1,15 @@
 // sum_squares.wgsl — squared L2 norms of several tensors in one dispatch (the first pass of a
 // global gradient-norm clip): out[base + t] = sum over i < n_t of x_t[i]^2, for the `count` (<= 6)
 // tensors bound here. One workgroup per tensor: lane l sums elements l, l + WG, l + 2 WG, ... in
-// order, then the WG partial sums are added by a fixed tree in workgroup memory. f32 accumulation,
-// fixed order, no atomics: deterministic.
+// order, then the WG partial sums are added by a fixed tree in workgroup memory (row_reduce.wgsl
+// wg_sum). f32 accumulation, fixed order, no atomics: deterministic.
 // Matches: src/backend/cpu/fused.ts `sumSquares` (which sums in index order: the two agree to
 // rounding, not bitwise).
 // Bindings: 0 uniform Params { base, count, _, _, n: sizes of x0..x5 (two vec4) }
 //           1..6 x0..x5: array<ELEM> (read; unused slots repeat the last tensor and are never read)
 //           7 out: array<f32> [total tensors] (write)
 // Dispatch: (count, 1, 1); the tensor index is workgroup_id.x.
+// Includes: row_reduce.wgsl (KernelSpec.include).
 // Substitutions: ELEM. Overrides: WG (a power of two).
 //
 // Entry `arena`: partial sums of squares over a gradient arena (src/backend/webgpu/param-arena.ts:
@@ -39,7 +40,6 @@ struct Params {
 
 override WG: u32 = 64u;
 override BLOCK: u32 = 256u;
-var<workgroup> part: array<f32, WG>;
 
 fn load(t: u32, i: u32) -> f32 {
   switch t {
@@ -52,17 +52,6 @@ fn load(t: u32, i: u32) -> f32 {
   }
 }
 
-// The workgroup's sum of the lanes' partial sums s, by a fixed tree; valid in lane 0.
-fn tree_sum(lane: u32, s: f32) -> f32 {
-  part[lane] = s;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lane < w) { part[lane] = part[lane] + part[lane + w]; }
-    workgroupBarrier();
-  }
-  return part[0];
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let t = wid.x;
@@ -72,7 +61,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let x = load(t, i);
     s = fma(x, x, s);
   }
-  let total = tree_sum(lid.x, s);
+  let total = wg_sum(lid.x, s);
   if (lid.x == 0u) { out[u.base + t] = total; }
 }
 
@@ -90,6 +79,6 @@ fn arena(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wi
       s = fma(x, x, s);
     }
   }
-  let total = tree_sum(lid.x, s);
+  let total = wg_sum(lid.x, s);
   if (lid.x == 0u) { out[u.base + w] = total; }
 }

@@ -109,6 +109,9 @@ function convert(spec: FlagSpec, raw: string, command?: string): string | number
   return n;
 }
 
+/** Widest flag column of the help text; longer flags wrap. */
+const HELP_COLUMN = 32;
+
 /** The flag table as help text lines. */
 export function formatFlags(specs: readonly FlagSpec[]): string[] {
   const left = specs.map((s) => {
@@ -116,9 +119,11 @@ export function formatFlags(specs: readonly FlagSpec[]): string[] {
     const v = s.choices ? s.choices.join('|') : (s.value ?? (s.type === 'string' ? 'VALUE' : 'N'));
     return `--${s.name} ${v}`;
   });
-  const width = Math.max(...left.map((l) => l.length));
+  // A flag too long for the column (a long list of choices) gets its help on the next line.
+  const width = Math.min(HELP_COLUMN, Math.max(...left.map((l) => l.length)));
   return specs.map((s, i) => {
     const def = s.default !== undefined && s.type !== 'boolean' ? ` (default: ${s.default})` : '';
-    return `  ${left[i]!.padEnd(width)}  ${s.help}${def}`;
+    const flag = left[i]!;
+    return flag.length > width ? `  ${flag}\n  ${' '.repeat(width)}  ${s.help}${def}` : `  ${flag.padEnd(width)}  ${s.help}${def}`;
   });
 }

@@ -62,6 +62,12 @@ const WG_MEM = 16384;
 const LOG2E = 1.4426950408889634;
 
 const U: readonly [number, BindingKind] = [0, 'uniform'];
+/** The files each kernel includes (kernels/attention_common.wgsl and the others they name). */
+const ATTENTION_INCLUDE: Record<string, readonly string[]> = {
+  attention_fwd: ['attention_common', 'attention_key_tiles'],
+  attention_bwd_dq: ['attention_common', 'attention_key_tiles', 'attention_bwd_common'],
+  attention_bwd_dkv: ['attention_common', 'attention_bwd_common'],
+};
 const R = (n: number): readonly [number, BindingKind] => [n, 'read'];
 const W = (n: number): readonly [number, BindingKind] => [n, 'write'];
 
@@ -122,6 +128,7 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     return {
       file,
       entry,
+      include: ATTENTION_INCLUDE[file],
       subs: { ELEM: a.dtype, DHEAD4: String(hd4(a.D)), DPARTIAL: String(a.D % 4 !== 0), BCOLS: String(bc), RROWS: String(shape.rows) },
       f16: a.dtype === 'f16',
       overrides: { WG: shape.wg },

@@ -69,10 +69,13 @@ export function adamwUniform(n: number, hyper: AdamWHyper, blockBase = 0): numbe
 /** The sum_squares.wgsl `arena` entry (partial sums over a gradient arena, param-arena.ts). */
 export function sumSquaresArenaSpec(dtype: DType, block: number): KernelSpec {
   return {
-    file: 'sum_squares', entry: 'arena', subs: { ELEM: dtype }, f16: dtype === 'f16',
+    file: 'sum_squares', entry: 'arena', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16',
     overrides: { WG: SUM_SQUARES_WG, BLOCK: block }, bindings: [U, [1, 'read'], [7, 'write'], [8, 'read']],
   };
 }
+/** Files the row kernels include (kernels/norm_common.wgsl, row_reduce.wgsl, softmax_stats.wgsl). */
+const NORM_INCLUDE = ['norm_common', 'row_reduce'];
+const SOFTMAX_INCLUDE = ['row_reduce', 'softmax_stats'];
 
 export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
   const checkFloat = (d: DType, op: string): void => checkFloatDtype(ctx, d, op);
@@ -262,7 +265,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ops.push(full(y, C, dtype, 'write'), stat(mean, 'write'), stat(rstd, 'write'));
       runRows(
         'layerNormForward',
-        { file: 'layer_norm', subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: b ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
+        { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: b ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
         'fwd', rows, C, ops, (rc) => [rc, C, f32Bits(eps), 0],
       );
       return { y, mean, rstd };
@@ -286,7 +289,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         ops.push(full(dy, C, dtype), full(dx, C, dtype, 'write'), stat(mean), stat(rstd));
         runRows(
           'layerNormBackward',
-          { file: 'layer_norm', subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
+          { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
           'bwd', rows, C, ops, (rc) => [rc, C, 0, 0],
         );
       }
@@ -312,7 +315,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ops.push(full(y, C, dtype, 'write'), stat(rstd, 'write'));
       runRows(
         'rmsNormForward',
-        { file: 'rms_norm', subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+        { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
         'fwd', rows, C, ops, (rc) => [rc, C, f32Bits(eps), 0],
       );
       return { y, rstd };
@@ -335,7 +338,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         ops.push(full(dy, C, dtype), full(dx, C, dtype, 'write'), stat(rstd));
         runRows(
           'rmsNormBackward',
-          { file: 'rms_norm', subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+          { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
           'bwd', rows, C, ops, (rc) => [rc, C, 0, 0],
         );
       }
@@ -352,7 +355,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (n === 0) return y;
       runRows(
         'softmaxForward',
-        { file: 'softmax', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
+        { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
         'fwd', rows, C, [full(x, C, dtype), full(y, C, dtype, 'write')], (rc) => [rc, C, 0, 0],
       );
       return y;
@@ -368,7 +371,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (n === 0) return dx;
       runRows(
         'softmaxBackward',
-        { file: 'softmax', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [3, 'read'], [4, 'read'], [5, 'write']] },
+        { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [3, 'read'], [4, 'read'], [5, 'write']] },
         'bwd', rows, C, [full(y, C, dtype), full(dy, C, dtype), full(dx, C, dtype, 'write')], (rc) => [rc, C, 0, 0],
       );
       return dx;
@@ -384,7 +387,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (V === 0) throw new Error(`${ERR} crossEntropy over 0 classes`);
       runRows(
         'softmaxCrossEntropyForward',
-        { file: 'cross_entropy', subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
+        { file: 'cross_entropy', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
         'fwd', N, V, [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(loss, 'write', dtype), stat(lse, 'write')],
         (rc) => [rc, V, ignoreIndex | 0, 0],
       );
@@ -404,7 +407,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       const ops = [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(lse), stat(gLoss, 'read', dtype), full(d, V, dtype, 'write')];
       forRowChunks(ctx, 'softmaxCrossEntropyBackward', () => `[${N}, ${V}]`, N, ops, (_r0, rc, bs) => run(
         {
-          file: 'cross_entropy', entry: 'bwd', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
+          file: 'cross_entropy', entry: 'bwd', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
           bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
         },
         [rc, V, ignoreIndex | 0, 0],
@@ -459,7 +462,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
         const slots = Array.from({ length: SUM_SQUARES_SLOTS }, (_, i) => slices[Math.min(i, count - 1)]!.binding);
         run(
           {
-            file: 'sum_squares', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
+            file: 'sum_squares', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
             bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
           },
           [base, count, 0, 0, ...n],

@@ -139,6 +139,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
         run(
           {
             file: 'binary',
+            include: ['strided'],
             subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
             f16: dtype === 'f16',
             overrides: { RANK: sh.length },
@@ -211,7 +212,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (problem) throw new Error(`${ERR} copy: src and dst must be different storages (${problem})`);
       const c = collapseAxes(shape, [srcStrides, dstStrides]);
       const spec = (rank: number): KernelSpec => ({
-        file: 'copy', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: rank }, bindings: [U, [1, 'read'], [2, 'write']],
+        file: 'copy', include: ['strided'], subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: rank }, bindings: [U, [1, 'read'], [2, 'write']],
       });
       if (!isLarge(ctx, src) && !isLarge(ctx, dst)) {
         run(

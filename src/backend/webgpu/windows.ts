@@ -143,7 +143,7 @@ export function copyBlock(
   const dw = alignedDown(ctx, dst, dstE0, (rows - 1) * dstLd + cols, d);
   runKernel(
     ctx,
-    { file: 'copy', subs: { ELEM: d }, f16: d === 'f16', overrides: { RANK: shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
+    { file: 'copy', include: ['strided'], subs: { ELEM: d }, f16: d === 'f16', overrides: { RANK: shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
     [rows * cols, shape.length, sw.skip, dw.skip, ...shape8(shape), ...strides8(flat ? [1] : [srcLd, 1]), ...strides8(flat ? [1] : [dstLd, 1])],
     [sw.binding, dw.binding],
     grid1d(rows * cols, 256, ctx.maxPerDim),
@@ -155,7 +155,7 @@ export function binaryFlat(ctx: KernelContext, op: string, a: GPUBufferBinding, 
   runKernel(
     ctx,
     {
-      file: 'binary', subs: { ELEM: d, CT: d === 'i32' ? 'i32' : 'f32', OP: `${d === 'i32' ? 'i' : 'f'}_${op}` }, f16: d === 'f16',
+      file: 'binary', include: ['strided'], subs: { ELEM: d, CT: d === 'i32' ? 'i32' : 'f32', OP: `${d === 'i32' ? 'i' : 'f'}_${op}` }, f16: d === 'f16',
       overrides: { RANK: 1 }, bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
     },
     [n, 1, 0, 0, ...shape8([n]), ...strides8([1]), ...strides8([1])],

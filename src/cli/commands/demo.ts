@@ -23,10 +23,10 @@ export const demo: Command = {
     'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults.',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
-    { name: 'steps', type: 'integer', default: 1000, value: 'N', help: 'optimizer steps' },
+    { name: 'steps', type: 'integer', default: 800, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
-    { name: 'arch', type: 'string', default: 'gpt2', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
+    { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
     { name: 'd-model', type: 'integer', default: 64, value: 'N', help: 'residual width' },
     { name: 'n-layer', type: 'integer', default: 4, value: 'N', help: 'transformer blocks' },
     { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
@@ -35,7 +35,7 @@ export const demo: Command = {
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
     { name: 'eval-every', type: 'integer', default: 200, value: 'N', help: 'evaluate, sample and checkpoint every N steps' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
-    { name: 'story-tokens', type: 'integer', default: 200, value: 'N', help: 'length limit of the final story in tokens' },
+    { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
   async run(flags, io) {
@@ -88,7 +88,7 @@ export const demo: Command = {
       const ids: number[] = [];
       r.model.eval();
       for await (const id of r.model.generate(prompt, {
-        maxNewTokens: Math.min(flags['story-tokens'] as number, r.model.config.nCtx - prompt.length),
+        maxNewTokens: flags['story-tokens'] as number,
         temperature: 0.7, topP: 0.9, seed, stopTokens: r.tokenizer.stopIds,
       })) ids.push(id);
       io.out('');
