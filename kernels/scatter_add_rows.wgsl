@@ -14,11 +14,13 @@
 //           accumulate: 0 uniform Params, 1 grad: array<ELEM> [nIdx, row_len] (read),
 //                       2 idx (read), 4 links_r: array<i32> [2 * nIdx] (read),
 //                       5 out: array<ELEM> [rows, row_len] (write)
-//           Params { n_idx, row_len, rows, total = n_idx * row_len }
+//           Params { n_idx, row_len, rows, total = n_idx * row_len, row0 }: `out` holds rows
+//           [row0, row0 + rows) of the result (row0 = 0 unless the result exceeds the binding
+//           limit and is written in windows, src/backend/webgpu/gather.ts); other ids are skipped.
 // Dispatch: link: ceil(n_idx / WG) workgroups; accumulate: ceil(total / WG); both 2-D grids.
 // Substitutions: ELEM.
 
-struct Params { n_idx: u32, row_len: u32, rows: u32, total: u32 }
+struct Params { n_idx: u32, row_len: u32, rows: u32, total: u32, row0: u32, _p0: u32, _p1: u32, _p2: u32 }
 
 @group(0) @binding(0) var<uniform> u: Params;
 @group(0) @binding(1) var<storage, read> grad: array<ELEM>;
@@ -52,8 +54,9 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   if (i >= u.total) { return; }
   let n = i / u.row_len;
   let j = i % u.row_len;
-  let r = idx[n];
-  if (links_r[2u * n + 1u] == 0 || r < 0 || u32(r) >= u.rows) { return; }
+  let id = idx[n];
+  if (links_r[2u * n + 1u] == 0 || id < i32(u.row0) || u32(id) - u.row0 >= u.rows) { return; }
+  let r = u32(id) - u.row0;
   var acc = 0.0;
   var m = i32(n);
   loop {
@@ -61,5 +64,5 @@ fn accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     m = links_r[2u * u32(m)];
     if (m < 0) { break; }
   }
-  out[u32(r) * u.row_len + j] = ELEM(acc);
+  out[r * u.row_len + j] = ELEM(acc);
 }

@@ -12,15 +12,19 @@
  * from storage once per workgroup. Two configurations: 'software' (llvmpipe and the like: 8
  * lanes = one SIMD vector, 1-8 rows per lane, because there every memory access is scalarised per
  * lane and a key read must feed several rows) and 'gpu' (64 lanes, one row each).
+ *
+ * A storage above the binding limit: both passes run in windows of whole batches (windows.ts),
+ * with identical results; one batch above the limit throws naming the shape and the limit.
  */
 import type { AttentionArgs, AttentionBackwardArgs, DType, Kernels } from '../backend.js';
 import { attentionStrides, checkAttentionArgs } from '../attention-args.js';
 import { ERR } from './errors.js';
 import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
-import { storageBinding, type GpuStorage } from './pool.js';
+import type { GpuStorage } from './pool.js';
 import { f32Bits } from './uniforms.js';
 import { checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
+import { forRowChunks, rowsOf, type RowOperand } from './windows.js';
 
 type Pass = 'fwd' | 'dq' | 'dkv';
 
@@ -82,7 +86,6 @@ function tileQueries(D: number): number {
 
 export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorage>, 'attentionForward' | 'attentionBackward'> {
   const need = needBinding;
-  const bind = storageBinding;
   const out = (n: number, d: DType): GpuStorage => outputStorage(ctx, n, d);
   const run = (spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void =>
     runKernel(ctx, spec, uniform, buffers, groups);
@@ -92,6 +95,10 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     checkAttentionArgs(ERR, op, a);
     checkFloatDtype(ctx, a.dtype, op);
   }
+
+  /** Elements per batch of the q-shaped and kv-shaped operands (both layouts put the batch first). */
+  const perBatch = (a: AttentionArgs<GpuStorage>): { q: number; kv: number } => ({ q: a.H * a.Tq * a.D, kv: a.Hkv * a.Tk * a.D });
+  const shapeText = (a: AttentionArgs<GpuStorage>): string => `[B ${a.B}, H ${a.H}, Hkv ${a.Hkv}, Tq ${a.Tq}, Tk ${a.Tk}, D ${a.D}]`;
 
   const kind = (): 'software' | 'gpu' =>
     attentionVariants.attention === 'auto' ? (ctx.software ? 'software' : 'gpu') : attentionVariants.attention;
@@ -106,10 +113,11 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     return [x, y, z];
   }
 
-  function params(a: AttentionArgs<GpuStorage>, nHeads: number): number[] {
+  /** Uniform words for `B` batches (a window of batches, or all of a.B) and nHeads (batch, head) pairs. */
+  function params(a: AttentionArgs<GpuStorage>, B: number, nHeads: number): number[] {
     const st = attentionStrides(a);
     return [
-      a.B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
+      B, a.H, a.Hkv, a.Tq, a.Tk, a.H / a.Hkv, nHeads, a.causal ? 1 : 0,
       a.Tk - a.Tq, f32Bits(a.scale * LOG2E), f32Bits(a.scale), a.D,
       hd4(a.D), st.q.batch, st.q.head, st.q.pos,
       st.kv.batch, st.kv.head, st.kv.pos, 0,
@@ -132,19 +140,24 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
     attentionForward(a: AttentionArgs<GpuStorage>) {
       check('attentionForward', a);
       const { B, H, Hkv, Tq, Tk, D, dtype } = a;
-      const qb = need(a.q, B * H * Tq * D, dtype, 'attentionForward q');
-      const kb = need(a.k, B * Hkv * Tk * D, dtype, 'attentionForward k');
-      const vb = need(a.v, B * Hkv * Tk * D, dtype, 'attentionForward v');
+      need(a.q, B * H * Tq * D, dtype, 'attentionForward q');
+      need(a.k, B * Hkv * Tk * D, dtype, 'attentionForward k');
+      need(a.v, B * Hkv * Tk * D, dtype, 'attentionForward v');
       const o = out(B * H * Tq * D, dtype);
       const lse = out(B * H * Tq, 'f32');
       if (B * H * Tq === 0) return { out: o, lse };
       const c = shapeOf(kind(), 'fwd', D);
-      run(
+      const { q: perQ, kv: perKv } = perBatch(a);
+      const ops: RowOperand[] = [
+        rowsOf(a.q, perQ, dtype, 'read', 'q'), rowsOf(a.k, perKv, dtype, 'read', 'k'), rowsOf(a.v, perKv, dtype, 'read', 'v'),
+        rowsOf(o, perQ, dtype, 'write', 'out'), rowsOf(lse, H * Tq, 'f32', 'write', 'lse'),
+      ];
+      forRowChunks(ctx, 'attentionForward', () => shapeText(a), B, ops, (_b0, bc, bs) => run(
         spec('attention_fwd', 'main', a, tileKeys(D), c, [U, R(1), R(2), R(3), W(4), W(5)]),
-        params(a, B * H),
-        [qb, kb, vb, bind(o), bind(lse)],
-        grid(Tq, B * H, c.wg * c.rows),
-      );
+        params(a, bc, bc * H),
+        bs,
+        grid(Tq, bc * H, c.wg * c.rows),
+      ));
       return { out: o, lse };
     },
 
@@ -152,31 +165,42 @@ export function makeAttentionKernels(ctx: KernelContext): Pick<Kernels<GpuStorag
       check('attentionBackward', a);
       const { B, H, Hkv, Tq, Tk, D, dtype } = a;
       const nq = B * H * Tq * D, nkv = B * Hkv * Tk * D;
-      const qb = need(a.q, nq, dtype, 'attentionBackward q');
-      const kb = need(a.k, nkv, dtype, 'attentionBackward k');
-      const vb = need(a.v, nkv, dtype, 'attentionBackward v');
-      const ob = need(a.out, nq, dtype, 'attentionBackward out');
-      const lb = need(a.lse, B * H * Tq, 'f32', 'attentionBackward lse');
-      const gb = need(a.dOut, nq, dtype, 'attentionBackward dOut');
+      need(a.q, nq, dtype, 'attentionBackward q');
+      need(a.k, nkv, dtype, 'attentionBackward k');
+      need(a.v, nkv, dtype, 'attentionBackward v');
+      need(a.out, nq, dtype, 'attentionBackward out');
+      need(a.lse, B * H * Tq, 'f32', 'attentionBackward lse');
+      need(a.dOut, nq, dtype, 'attentionBackward dOut');
       const dq = out(nq, dtype), dk = out(nkv, dtype), dv = out(nkv, dtype);
       const cq = shapeOf(kind(), 'dq', D), ckv = shapeOf(kind(), 'dkv', D);
       const delta = out(Math.max(1, B * H * Tq), 'f32');
-      if (nq > 0) {
-        run(
-          spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
-          params(a, B * H),
-          [qb, kb, vb, ob, gb, lb, bind(delta), bind(dq)],
-          grid(Tq, B * H, cq.wg * cq.rows),
-        );
-      }
-      if (nkv > 0) {
-        // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
-        run(
-          spec('attention_bwd_dkv', 'main', a, tileQueries(D), ckv, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
-          params(a, B * Hkv),
-          [qb, kb, vb, gb, lb, bind(delta), bind(dk), bind(dv)],
-          grid(Tk, B * Hkv, ckv.wg * ckv.rows),
-        );
+      const { q: perQ, kv: perKv } = perBatch(a);
+      const rows = (s: GpuStorage, perRow: number, what: string, mode: RowOperand['mode'] = 'read'): RowOperand => rowsOf(s, perRow, dtype, mode, what);
+      const ops: RowOperand[] = [
+        rows(a.q, perQ, 'q'), rows(a.k, perKv, 'k'), rows(a.v, perKv, 'v'), rows(a.out, perQ, 'out'), rows(a.dOut, perQ, 'dOut'),
+        rowsOf(a.lse, H * Tq, 'f32', 'read', 'lse'), rowsOf(delta, H * Tq, 'f32', 'write', 'delta'),
+        rows(dq, perQ, 'dq', 'write'), rows(dk, perKv, 'dk', 'write'), rows(dv, perKv, 'dv', 'write'),
+      ];
+      if (B > 0) {
+        forRowChunks(ctx, 'attentionBackward', () => shapeText(a), B, ops, (_b0, bc, [qb, kb, vb, ob, gb, lb, db, dqb, dkb, dvb]) => {
+          if (nq > 0) {
+            run(
+              spec('attention_bwd_dq', 'main', a, tileKeys(D), cq, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+              params(a, bc, bc * H),
+              [qb!, kb!, vb!, ob!, gb!, lb!, db!, dqb!],
+              grid(Tq, bc * H, cq.wg * cq.rows),
+            );
+          }
+          if (nkv > 0) {
+            // (With Tq = 0 the query loop is empty and the kernel writes zeros.)
+            run(
+              spec('attention_bwd_dkv', 'main', a, tileQueries(D), ckv, [U, R(1), R(2), R(3), R(4), R(5), R(6), W(7), W(8)]),
+              params(a, bc, bc * Hkv),
+              [qb!, kb!, vb!, gb!, lb!, db!, dkb!, dvb!],
+              grid(Tk, bc * Hkv, ckv.wg * ckv.rows),
+            );
+          }
+        });
       }
       ctx.pool.release(delta); // reusable by later kernel outputs only (pool.ts)
       return { dq, dk, dv };

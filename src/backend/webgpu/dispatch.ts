@@ -59,9 +59,31 @@ export function checkFloatDtype(ctx: KernelContext, d: DType, op: string): void 
   }
 }
 
-/** Records one dispatch of `spec`: uniform words in binding 0, then `buffers` in order. */
+/**
+ * Records one dispatch of `spec`: uniform words in binding 0, then `buffers` in order. A binding
+ * above the binding limit or at a misaligned offset is refused here, naming the kernel, so a
+ * large storage bound whole is a clear error, never a device validation error (windows.ts binds
+ * large storages in windows).
+ */
 export function runKernel(ctx: KernelContext, spec: KernelSpec, uniform: number[], buffers: GPUBufferBinding[], groups: readonly [number, number, number]): void {
+  for (let i = 0; i < buffers.length; i++) {
+    const b = buffers[i]!;
+    if (b.size! > ctx.maxBinding || (b.offset ?? 0) % ctx.align !== 0) badBinding(ctx, spec, i, b);
+  }
   const p = ctx.pipes.get(spec);
   const slot = ctx.uniforms.alloc(uniform);
   ctx.batch.dispatch(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...buffers], groups);
+}
+
+function badBinding(ctx: KernelContext, spec: KernelSpec, i: number, b: GPUBufferBinding): never {
+  const kernel = `${spec.file}:${spec.entry ?? 'main'}`;
+  const binding = spec.bindings[i + 1]?.[0] ?? i + 1;
+  if (b.size! > ctx.maxBinding) {
+    throw new Error(
+      `${ERR} kernel ${kernel} would bind ${b.size} bytes at binding ${binding}, above the storage binding limit ` +
+        `of ${ctx.maxBinding} bytes (maxStorageBufferBindingSize or the backend's maxBindingBytes); ` +
+        `the op did not split this storage into windows`,
+    );
+  }
+  throw new Error(`${ERR} kernel ${kernel}: binding ${binding} at byte offset ${b.offset}, not a multiple of ${ctx.align}`);
 }

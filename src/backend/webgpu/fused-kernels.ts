@@ -7,6 +7,11 @@
  * Row kernels come in two variants: one thread per row looping over it in order ('seq') or one
  * workgroup per row with tree reductions ('wg'). On a software adapter barriers serialise the
  * SIMD lanes, so 'seq' wins there except for a handful of very long rows; real GPUs want 'wg'.
+ *
+ * Storages above the binding limit (windows.ts): the row kernels run in windows of rows (the
+ * variant chosen for the whole op, so the result is identical), the norms' dw / db add the
+ * windows' column sums in order, adamwStep runs in windows of elements, and sumSquares sums a
+ * large tensor in pieces added in order.
  */
 import type { DType } from '../backend.js';
 import type { AdamWHyper, FusedKernels } from '../fused.js';
@@ -17,6 +22,8 @@ import type { BindingKind, KernelSpec } from './pipelines.js';
 import { storageBinding, type GpuStorage } from './pool.js';
 import { aliasingProblem, checkFloatDtype, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { f32Bits } from './uniforms.js';
+import { dtypeBytes } from '../backend.js';
+import { binaryFlat, chunkRows, fillRange, forRowChunks, isLarge, readSlice, rowsOf, tooLarge, wholeOf, windowBudget, type RowOperand, type Slice } from './windows.js';
 
 /**
  * Forces variants of the fused kernels ('auto' picks by shape and adapter): tests use it to cover
@@ -82,14 +89,7 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
 
   function zeros(n: number, d: DType): GpuStorage {
     const o = out(n, d);
-    if (n > 0) {
-      run(
-        { file: 'fill', subs: { ELEM: d, CT: 'f32' }, f16: d === 'f16', bindings: [U, [1, 'write']] },
-        [n, 0, 0, 0],
-        [bind(o)],
-        grid1d(n, 256, ctx.maxPerDim),
-      );
-    }
+    fillRange(ctx, o, n, 0, d);
     return o;
   }
 
@@ -111,25 +111,39 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     return wg;
   }
 
-  /** Runs entry `<base>_seq` or `<base>_wg` of a row kernel over rows. */
+  /**
+   * A row kernel over [rows, C], in windows of rows when a storage exceeds the binding limit
+   * (windows.ts): entry `<base>_seq` or `<base>_wg`, chosen for the whole op so every window runs
+   * the same arithmetic. `operands` are in binding order; `uniform(rc)` gives a window's words.
+   */
   function runRows(
-    spec: Omit<KernelSpec, 'entry' | 'overrides'>, base: string, rows: number, C: number,
-    uniform: number[], buffers: GPUBufferBinding[],
+    op: string, spec: Omit<KernelSpec, 'entry' | 'overrides'>, base: string, rows: number, C: number,
+    operands: readonly RowOperand[], uniform: (rc: number) => number[],
   ): void {
-    if (seqRows(rows, C)) {
-      run({ ...spec, entry: `${base}_seq`, overrides: { WG: SEQ_WG } }, uniform, buffers, grid1d(rows, SEQ_WG, ctx.maxPerDim));
-    } else {
-      run({ ...spec, entry: `${base}_wg`, overrides: { WG: rowWG(C) } }, uniform, buffers, gridGroups(rows, ctx.maxPerDim));
-    }
+    const seq = seqRows(rows, C);
+    forRowChunks(ctx, op, () => `[${rows}, ${C}]`, rows, operands, (_r0, rc, buffers) => {
+      if (seq) {
+        run({ ...spec, entry: `${base}_seq`, overrides: { WG: SEQ_WG } }, uniform(rc), buffers, grid1d(rc, SEQ_WG, ctx.maxPerDim));
+      } else {
+        run({ ...spec, entry: `${base}_wg`, overrides: { WG: rowWG(C) } }, uniform(rc), buffers, gridGroups(rc, ctx.maxPerDim));
+      }
+    });
   }
+
+  /** Row operands of a [rows, C] kernel: a [rows, C] tensor, an f32 [rows] statistic, a whole [C] parameter. */
+  const full = (s: GpuStorage, C: number, dtype: DType, mode: RowOperand['mode'] = 'read'): RowOperand => rowsOf(s, C, dtype, mode, 'a [rows, C] operand');
+  const stat = (s: GpuStorage, mode: RowOperand['mode'] = 'read', dtype: DType = 'f32'): RowOperand => rowsOf(s, 1, dtype, mode, 'a per-row statistic');
+  const whole = wholeOf;
 
   /**
    * dw (and db) of a norm: column sums over rows of dy * xhat (and dy), in row blocks then a
-   * fixed-order pass over the blocks (norm_params.wgsl). Returns [C] storages of dtype.
+   * fixed-order pass over the blocks (norm_params.wgsl). Returns [C] storages of dtype. When a
+   * [rows, C] operand exceeds the binding limit: per window of whole blocks, the blocks' partial
+   * sums and their f32 total; the windows' totals added in order (normParamsInWindows).
    */
   function normParams(
-    kind: 'layer' | 'rms', dy: GPUBufferBinding, x: GPUBufferBinding, mean: GPUBufferBinding | null,
-    rstd: GPUBufferBinding, rows: number, C: number, dtype: DType, withB: boolean,
+    kind: 'layer' | 'rms', dy: GpuStorage, x: GpuStorage, mean: GpuStorage | null,
+    rstd: GpuStorage, rows: number, C: number, dtype: DType, withB: boolean,
   ): { dw: GpuStorage; db: GpuStorage | null } {
     if (rows === 0 || C === 0) return { dw: zeros(C, dtype), db: withB ? zeros(C, dtype) : null };
     let nBlocks: number;
@@ -138,38 +152,99 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     else nBlocks = Math.max(1, Math.min(Math.ceil(rows / 32), Math.ceil(65536 / C)));
     const rpb = Math.ceil(rows / nBlocks);
     nBlocks = Math.ceil(rows / rpb);
+    const rowOperands = [full(dy, C, dtype), full(x, C, dtype), ...(mean ? [stat(mean)] : []), stat(rstd)];
+    if (rowOperands.some((o) => isLarge(ctx, o.s))) return normParamsInWindows(kind, rowOperands, rows, C, dtype, withB, rpb);
     const direct = nBlocks === 1;
     const partType: DType = direct ? dtype : 'f32';
     const pw = out(nBlocks * C, partType);
     const pb = withB ? out(nBlocks * C, partType) : null;
-    const subs = { ELEM: dtype, PART: partType, XHAT: kind === 'layer' ? 'xhat_layer' : 'xhat_rms' };
-    const f16 = dtype === 'f16';
-    const uni = [rows, C, rpb, nBlocks];
-    const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read'], [2, 'read']];
-    const res = [dy, x];
-    if (mean) { bindings.push([3, 'read']); res.push(mean); }
-    bindings.push([4, 'read'], [5, 'write']);
-    res.push(rstd, bind(pw));
-    if (pb) { bindings.push([6, 'write']); res.push(bind(pb)); }
-    run(
-      { file: 'norm_params', entry: pb ? 'partial_wb' : 'partial_w', subs, f16, overrides: { WG: SEQ_WG }, bindings },
-      uni, res, grid1d(nBlocks * C, SEQ_WG, ctx.maxPerDim),
-    );
+    runNormPartial(kind, rowOperands.map((o) => bind(o.s)), pw, pb, rows, C, rpb, nBlocks, dtype, partType);
     if (direct) return { dw: pw, db: pb };
     const dw = out(C, dtype);
     const db = pb ? out(C, dtype) : null;
-    run(
-      {
-        file: 'norm_params', entry: pb ? 'finalize_wb' : 'finalize_w', subs, f16, overrides: { WG: SEQ_WG },
-        bindings: pb ? [U, [7, 'read'], [8, 'read'], [9, 'write'], [10, 'write']] : [U, [7, 'read'], [9, 'write']],
-      },
-      uni,
-      pb ? [bind(pw), bind(pb), bind(dw), bind(db!)] : [bind(pw), bind(dw)],
-      grid1d(C, SEQ_WG, ctx.maxPerDim),
-    );
+    runNormFinalize(kind, pw, pb, dw, db, rows, C, rpb, nBlocks, dtype);
     ctx.pool.release(pw); // reusable by later kernel outputs only (pool.ts)
     if (pb) ctx.pool.release(pb);
     return { dw, db };
+  }
+
+  const normSubs = (kind: 'layer' | 'rms', dtype: DType, partType: DType) =>
+    ({ ELEM: dtype, PART: partType, XHAT: kind === 'layer' ? 'xhat_layer' : 'xhat_rms' });
+
+  /** The partial pass of norm_params.wgsl: rows in blocks of rpb into pw (and pb) [nBlocks, C]. */
+  function runNormPartial(
+    kind: 'layer' | 'rms', rowBindings: GPUBufferBinding[], pw: GpuStorage, pb: GpuStorage | null,
+    rows: number, C: number, rpb: number, nBlocks: number, dtype: DType, partType: DType,
+  ): void {
+    const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read'], [2, 'read']];
+    if (kind === 'layer') bindings.push([3, 'read']);
+    bindings.push([4, 'read'], [5, 'write']);
+    if (pb) bindings.push([6, 'write']);
+    run(
+      { file: 'norm_params', entry: pb ? 'partial_wb' : 'partial_w', subs: normSubs(kind, dtype, partType), f16: dtype === 'f16', overrides: { WG: SEQ_WG }, bindings },
+      [rows, C, rpb, nBlocks], [...rowBindings, bind(pw), ...(pb ? [bind(pb)] : [])], grid1d(nBlocks * C, SEQ_WG, ctx.maxPerDim),
+    );
+  }
+
+  /** The finalize pass: dw (and db) [C] of dtype = the f32 partials summed over blocks in order. */
+  function runNormFinalize(
+    kind: 'layer' | 'rms', pw: GpuStorage, pb: GpuStorage | null, dw: GpuStorage, db: GpuStorage | null,
+    rows: number, C: number, rpb: number, nBlocks: number, dtype: DType,
+  ): void {
+    run(
+      {
+        file: 'norm_params', entry: pb ? 'finalize_wb' : 'finalize_w', subs: normSubs(kind, dtype, 'f32'), f16: dtype === 'f16', overrides: { WG: SEQ_WG },
+        bindings: pb ? [U, [7, 'read'], [8, 'read'], [9, 'write'], [10, 'write']] : [U, [7, 'read'], [9, 'write']],
+      },
+      [rows, C, rpb, nBlocks],
+      pb ? [bind(pw), bind(pb), bind(dw), bind(db!)] : [bind(pw), bind(dw)],
+      grid1d(C, SEQ_WG, ctx.maxPerDim),
+    );
+  }
+
+  /**
+   * normParams over operands above the binding limit: windows of whole blocks of rows; in each,
+   * the blocks' f32 partials and their f32 total over the window; the totals added in window
+   * order, then stored in dtype. Deterministic; sums regrouped by window (equal within rounding).
+   */
+  function normParamsInWindows(
+    kind: 'layer' | 'rms', rowOperands: RowOperand[], rows: number, C: number, dtype: DType, withB: boolean, rpbWanted: number,
+  ): { dw: GpuStorage; db: GpuStorage | null } {
+    const op = kind === 'layer' ? 'layerNormBackward' : 'rmsNormBackward';
+    const shape = () => `[${rows}, ${C}]`;
+    let windowRows = chunkRows(ctx, op, shape, rows, rowOperands);
+    const blocksFit = Math.floor(windowBudget(ctx) / (4 * C)); // f32 partial rows in one binding
+    if (blocksFit < 1) throw tooLarge(ctx, op, `over ${shape()}, a row of ${C} f32 partial sums is not split into windows`);
+    const rpb = Math.max(Math.min(rpbWanted, windowRows), Math.ceil(windowRows / blocksFit));
+    windowRows -= windowRows % rpb;
+    let accW: GpuStorage | null = null, accB: GpuStorage | null = null;
+    const add = (acc: GpuStorage | null, t: GpuStorage): GpuStorage => {
+      if (!acc) return t;
+      const sum = out(C, 'f32');
+      binaryFlat(ctx, 'add', bind(acc), bind(t), bind(sum), C, 'f32');
+      ctx.pool.release(acc); // reusable by later kernel outputs only (pool.ts)
+      ctx.pool.release(t);
+      return sum;
+    };
+    forRowChunks(ctx, op, shape, rows, rowOperands, (_r0, rc, bs) => {
+      const nb = Math.ceil(rc / rpb);
+      const pw = out(nb * C, 'f32'), pb = withB ? out(nb * C, 'f32') : null;
+      runNormPartial(kind, bs, pw, pb, rc, C, rpb, nb, dtype, 'f32');
+      const tw = out(C, 'f32'), tb = pb ? out(C, 'f32') : null;
+      runNormFinalize(kind, pw, pb, tw, tb, rc, C, rpb, nb, 'f32');
+      ctx.pool.release(pw);
+      if (pb) ctx.pool.release(pb);
+      accW = add(accW, tw);
+      if (tb) accB = add(accB, tb);
+    }, windowRows);
+    const asDtype = (t: GpuStorage | null): GpuStorage | null => {
+      if (!t || dtype === 'f32') return t;
+      const o = out(C, dtype);
+      run({ file: 'cast', subs: { IN: 'f32', OUT: dtype, VIA: 'f32' }, f16: true, bindings: [U, [1, 'read'], [2, 'write']] }, [C, 0, 0, 0], [bind(t), bind(o)], grid1d(C, 256, ctx.maxPerDim));
+      ctx.pool.release(t);
+      return o;
+    };
+    return { dw: asDtype(accW)!, db: asDtype(accB) };
   }
 
   return {
@@ -177,20 +252,21 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ctx.check();
       checkFloat(dtype, 'layerNormForward');
       const n = rows * C;
-      const xb = need(x, n, dtype, 'layerNorm x');
-      const wb = w ? need(w, C, dtype, 'layerNorm w') : null;
-      const bb = b ? need(b, C, dtype, 'layerNorm b') : null;
+      need(x, n, dtype, 'layerNorm x');
+      if (w) need(w, C, dtype, 'layerNorm w');
+      if (b) need(b, C, dtype, 'layerNorm b');
       const y = out(n, dtype), mean = out(rows, 'f32'), rstd = out(rows, 'f32');
       if (n === 0) return { y, mean, rstd };
       const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read']];
-      const res = [xb];
-      if (wb) { bindings.push([2, 'read']); res.push(wb); }
-      if (bb) { bindings.push([3, 'read']); res.push(bb); }
+      const ops = [full(x, C, dtype)];
+      if (w) { bindings.push([2, 'read']); ops.push(whole(w, C, dtype, 'w')); }
+      if (b) { bindings.push([3, 'read']); ops.push(whole(b, C, dtype, 'b')); }
       bindings.push([4, 'write'], [5, 'write'], [6, 'write']);
-      res.push(bind(y), bind(mean), bind(rstd));
+      ops.push(full(y, C, dtype, 'write'), stat(mean, 'write'), stat(rstd, 'write'));
       runRows(
-        { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: bb ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
-        'fwd', rows, C, [rows, C, f32Bits(eps), 0], res,
+        'layerNormForward',
+        { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: b ? 'b_at' : 'b_zero' }, f16: dtype === 'f16', bindings },
+        'fwd', rows, C, ops, (rc) => [rc, C, f32Bits(eps), 0],
       );
       return { y, mean, rstd };
     },
@@ -199,25 +275,26 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ctx.check();
       checkFloat(dtype, 'layerNormBackward');
       const n = rows * C;
-      const dyb = need(dy, n, dtype, 'layerNormBackward dy');
-      const xb = need(x, n, dtype, 'layerNormBackward x');
-      const wb = w ? need(w, C, dtype, 'layerNormBackward w') : null;
-      const mb = need(mean, rows, 'f32', 'layerNormBackward mean');
-      const rb = need(rstd, rows, 'f32', 'layerNormBackward rstd');
+      need(dy, n, dtype, 'layerNormBackward dy');
+      need(x, n, dtype, 'layerNormBackward x');
+      if (w) need(w, C, dtype, 'layerNormBackward w');
+      need(mean, rows, 'f32', 'layerNormBackward mean');
+      need(rstd, rows, 'f32', 'layerNormBackward rstd');
       const dx = out(n, dtype);
       if (n > 0) {
         const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read']];
-        const res = [xb];
-        if (wb) { bindings.push([2, 'read']); res.push(wb); }
+        const ops = [full(x, C, dtype)];
+        if (w) { bindings.push([2, 'read']); ops.push(whole(w, C, dtype, 'w')); }
         bindings.push([7, 'read'], [8, 'write'], [9, 'read'], [10, 'read']);
-        res.push(dyb, bind(dx), mb, rb);
+        ops.push(full(dy, C, dtype), full(dx, C, dtype, 'write'), stat(mean), stat(rstd));
         runRows(
-          { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
-          'bwd', rows, C, [rows, C, 0, 0], res,
+          'layerNormBackward',
+          { file: 'layer_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one', B_AT: 'b_zero' }, f16: dtype === 'f16', bindings },
+          'bwd', rows, C, ops, (rc) => [rc, C, 0, 0],
         );
       }
       if (!needDw && !needDb) return { dx, dw: null, db: null };
-      const p = normParams('layer', dyb, xb, mb, rb, rows, C, dtype, needDb);
+      const p = normParams('layer', dy, x, mean, rstd, rows, C, dtype, needDb);
       let dw: GpuStorage | null = p.dw;
       if (!needDw) { ctx.pool.release(p.dw); dw = null; }
       return { dx, dw, db: p.db };
@@ -227,18 +304,19 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ctx.check();
       checkFloat(dtype, 'rmsNormForward');
       const n = rows * C;
-      const xb = need(x, n, dtype, 'rmsNorm x');
-      const wb = w ? need(w, C, dtype, 'rmsNorm w') : null;
+      need(x, n, dtype, 'rmsNorm x');
+      if (w) need(w, C, dtype, 'rmsNorm w');
       const y = out(n, dtype), rstd = out(rows, 'f32');
       if (n === 0) return { y, rstd };
       const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read']];
-      const res = [xb];
-      if (wb) { bindings.push([2, 'read']); res.push(wb); }
+      const ops = [full(x, C, dtype)];
+      if (w) { bindings.push([2, 'read']); ops.push(whole(w, C, dtype, 'w')); }
       bindings.push([4, 'write'], [6, 'write']);
-      res.push(bind(y), bind(rstd));
+      ops.push(full(y, C, dtype, 'write'), stat(rstd, 'write'));
       runRows(
-        { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
-        'fwd', rows, C, [rows, C, f32Bits(eps), 0], res,
+        'rmsNormForward',
+        { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+        'fwd', rows, C, ops, (rc) => [rc, C, f32Bits(eps), 0],
       );
       return { y, rstd };
     },
@@ -247,36 +325,38 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ctx.check();
       checkFloat(dtype, 'rmsNormBackward');
       const n = rows * C;
-      const dyb = need(dy, n, dtype, 'rmsNormBackward dy');
-      const xb = need(x, n, dtype, 'rmsNormBackward x');
-      const wb = w ? need(w, C, dtype, 'rmsNormBackward w') : null;
-      const rb = need(rstd, rows, 'f32', 'rmsNormBackward rstd');
+      need(dy, n, dtype, 'rmsNormBackward dy');
+      need(x, n, dtype, 'rmsNormBackward x');
+      if (w) need(w, C, dtype, 'rmsNormBackward w');
+      need(rstd, rows, 'f32', 'rmsNormBackward rstd');
       const dx = out(n, dtype);
       if (n > 0) {
         const bindings: (readonly [number, BindingKind])[] = [U, [1, 'read']];
-        const res = [xb];
-        if (wb) { bindings.push([2, 'read']); res.push(wb); }
+        const ops = [full(x, C, dtype)];
+        if (w) { bindings.push([2, 'read']); ops.push(whole(w, C, dtype, 'w')); }
         bindings.push([7, 'read'], [8, 'write'], [10, 'read']);
-        res.push(dyb, bind(dx), rb);
+        ops.push(full(dy, C, dtype), full(dx, C, dtype, 'write'), stat(rstd));
         runRows(
-          { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: wb ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
-          'bwd', rows, C, [rows, C, 0, 0], res,
+          'rmsNormBackward',
+          { file: 'rms_norm', include: NORM_INCLUDE, subs: { ELEM: dtype, W_AT: w ? 'w_at' : 'w_one' }, f16: dtype === 'f16', bindings },
+          'bwd', rows, C, ops, (rc) => [rc, C, 0, 0],
         );
       }
       if (!needDw) return { dx, dw: null };
-      return { dx, dw: normParams('rms', dyb, xb, null, rb, rows, C, dtype, false).dw };
+      return { dx, dw: normParams('rms', dy, x, null, rstd, rows, C, dtype, false).dw };
     },
 
     softmaxForward(x, rows, C, dtype) {
       ctx.check();
       checkFloat(dtype, 'softmaxForward');
       const n = rows * C;
-      const xb = need(x, n, dtype, 'softmax x');
+      need(x, n, dtype, 'softmax x');
       const y = out(n, dtype);
       if (n === 0) return y;
       runRows(
+        'softmaxForward',
         { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'write']] },
-        'fwd', rows, C, [rows, C, 0, 0], [xb, bind(y)],
+        'fwd', rows, C, [full(x, C, dtype), full(y, C, dtype, 'write')], (rc) => [rc, C, 0, 0],
       );
       return y;
     },
@@ -285,13 +365,14 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       ctx.check();
       checkFloat(dtype, 'softmaxBackward');
       const n = rows * C;
-      const yb = need(y, n, dtype, 'softmaxBackward y');
-      const dyb = need(dy, n, dtype, 'softmaxBackward dy');
+      need(y, n, dtype, 'softmaxBackward y');
+      need(dy, n, dtype, 'softmaxBackward dy');
       const dx = out(n, dtype);
       if (n === 0) return dx;
       runRows(
+        'softmaxBackward',
         { file: 'softmax', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [3, 'read'], [4, 'read'], [5, 'write']] },
-        'bwd', rows, C, [rows, C, 0, 0], [yb, dyb, bind(dx)],
+        'bwd', rows, C, [full(y, C, dtype), full(dy, C, dtype), full(dx, C, dtype, 'write')], (rc) => [rc, C, 0, 0],
       );
       return dx;
     },
@@ -299,14 +380,16 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     softmaxCrossEntropyForward({ logits, targets, N, V, ignoreIndex, dtype }) {
       ctx.check();
       checkFloat(dtype, 'softmaxCrossEntropyForward');
-      const lb = need(logits, N * V, dtype, 'crossEntropy logits');
-      const tb = need(targets, N, 'i32', 'crossEntropy targets');
+      need(logits, N * V, dtype, 'crossEntropy logits');
+      need(targets, N, 'i32', 'crossEntropy targets');
       const loss = out(N, dtype), lse = out(N, 'f32');
       if (N === 0) return { loss, lse };
       if (V === 0) throw new Error(`${ERR} crossEntropy over 0 classes`);
       runRows(
+        'softmaxCrossEntropyForward',
         { file: 'cross_entropy', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
-        'fwd', N, V, [N, V, ignoreIndex | 0, 0], [lb, tb, bind(loss), bind(lse)],
+        'fwd', N, V, [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(loss, 'write', dtype), stat(lse, 'write')],
+        (rc) => [rc, V, ignoreIndex | 0, 0],
       );
       return { loss, lse };
     },
@@ -314,50 +397,69 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
     softmaxCrossEntropyBackward({ logits, targets, lse, gLoss, N, V, ignoreIndex, dtype }) {
       ctx.check();
       checkFloat(dtype, 'softmaxCrossEntropyBackward');
-      const lb = need(logits, N * V, dtype, 'crossEntropy backward logits');
-      const tb = need(targets, N, 'i32', 'crossEntropy backward targets');
-      const sb = need(lse, N, 'f32', 'crossEntropy backward lse');
-      const gb = need(gLoss, N, dtype, 'crossEntropy backward gLoss');
+      need(logits, N * V, dtype, 'crossEntropy backward logits');
+      need(targets, N, 'i32', 'crossEntropy backward targets');
+      need(lse, N, 'f32', 'crossEntropy backward lse');
+      need(gLoss, N, dtype, 'crossEntropy backward gLoss');
       const d = out(N * V, dtype);
       if (N * V === 0) return d;
       const wg = ctx.software ? SEQ_WG : rowWG(V);
-      run(
+      const ops = [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(lse), stat(gLoss, 'read', dtype), full(d, V, dtype, 'write')];
+      forRowChunks(ctx, 'softmaxCrossEntropyBackward', () => `[${N}, ${V}]`, N, ops, (_r0, rc, bs) => run(
         {
           file: 'cross_entropy', entry: 'bwd', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
           bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
         },
-        [N, V, ignoreIndex | 0, 0],
-        [lb, tb, sb, gb, bind(d)],
-        gridGroups(N, ctx.maxPerDim),
-      );
+        [rc, V, ignoreIndex | 0, 0],
+        bs,
+        gridGroups(rc, ctx.maxPerDim),
+      ));
       return d;
     },
 
     adamwStep({ param, grad, m, v, n, dtype, hyper, gradScale }) {
       ctx.check();
       checkFloat(dtype, 'adamwStep');
-      const pb = need(param, n, dtype, 'adamwStep param');
-      const gb = need(grad, n, dtype, 'adamwStep grad');
-      const mb = need(m, n, dtype, 'adamwStep m');
-      const vb = need(v, n, dtype, 'adamwStep v');
-      const sb = gradScale ? need(gradScale, 1, 'f32', 'adamwStep gradScale') : null;
+      need(param, n, dtype, 'adamwStep param');
+      need(grad, n, dtype, 'adamwStep grad');
+      need(m, n, dtype, 'adamwStep m');
+      need(v, n, dtype, 'adamwStep v');
+      if (gradScale) need(gradScale, 1, 'f32', 'adamwStep gradScale');
       const problem = aliasingProblem([param, m, v], gradScale ? [grad, gradScale] : [grad]);
       if (problem) throw new Error(`${ERR} adamwStep: param, grad, m and v must be four different storages (${problem})`);
       if (n === 0) return;
-      run(adamwSpec(dtype, !!sb, false), adamwUniform(n, hyper), sb ? [pb, gb, mb, vb, sb] : [pb, gb, mb, vb], grid1d(n, ADAMW_WG, ctx.maxPerDim));
+      // In windows of elements when a storage exceeds the binding limit (windows.ts).
+      const rw = (s: GpuStorage): RowOperand => rowsOf(s, 1, dtype, 'readwrite');
+      const ops = [rw(param), rowsOf(grad, 1, dtype), rw(m), rw(v), ...(gradScale ? [whole(gradScale, 1, 'f32', 'gradScale')] : [])];
+      const spec = adamwSpec(dtype, !!gradScale, false);
+      forRowChunks(ctx, 'adamwStep', () => `[${n}]`, n, ops, (_e0, rc, bs) => run(spec, adamwUniform(rc, hyper), bs, grid1d(rc, ADAMW_WG, ctx.maxPerDim)));
     },
 
     sumSquares(xs, sizes, dtype) {
       ctx.check();
       checkFloat(dtype, 'sumSquares');
       if (xs.length !== sizes.length) throw new Error(`${ERR} sumSquares: ${xs.length} tensors but ${sizes.length} sizes`);
-      const o = out(Math.max(1, xs.length), 'f32');
-      const bs = xs.map((x, t) => need(x, sizes[t]!, dtype, `sumSquares tensor ${t}`));
-      // SUM_SQUARES_SLOTS tensors per dispatch (one workgroup each); unused slots repeat the first with size 0.
-      for (let base = 0; base < xs.length; base += SUM_SQUARES_SLOTS) {
-        const count = Math.min(SUM_SQUARES_SLOTS, xs.length - base);
-        const n = Array.from({ length: 8 }, (_, i) => (i < count ? sizes[base + i]! : 0));
-        const slots = Array.from({ length: SUM_SQUARES_SLOTS }, (_, i) => bs[base + Math.min(i, count - 1)]!);
+      xs.forEach((x, t) => need(x, sizes[t]!, dtype, `sumSquares tensor ${t}`));
+      // Tensors above the binding limit are summed in windows ("pieces"), P per tensor (pieces past
+      // a tensor's end are empty), then each tensor's P pieces are added in order (reduce_seq).
+      const piece = Math.max(1, Math.floor(windowBudget(ctx) / 256) * (256 / dtypeBytes(dtype)));
+      const P = xs.some((x) => isLarge(ctx, x)) ? Math.max(...sizes.map((n) => Math.ceil(n / piece))) : 1;
+      const pieces = xs.flatMap((s, t) => Array.from({ length: P }, (_, p) => {
+        const e0 = Math.min(p * piece, sizes[t]!);
+        return { s, e0, n: P === 1 ? sizes[t]! : Math.min(piece, sizes[t]! - e0) };
+      }));
+      const o = out(Math.max(1, pieces.length), 'f32');
+      // SUM_SQUARES_SLOTS pieces per dispatch (one workgroup each); unused slots repeat the first with size 0.
+      for (let base = 0; base < pieces.length; base += SUM_SQUARES_SLOTS) {
+        const count = Math.min(SUM_SQUARES_SLOTS, pieces.length - base);
+        const n = Array.from({ length: 8 }, (_, i) => (i < count ? pieces[base + i]!.n : 0));
+        const slices = pieces.slice(base, base + count).map((p): Slice => {
+          if (P === 1) return { binding: bind(p.s), finish: () => {} };
+          // An empty piece reads nothing: any small window of its tensor serves as its binding.
+          if (p.n === 0) return { binding: { buffer: p.s.buffer, offset: p.s.offset, size: 4 }, finish: () => {} };
+          return readSlice(ctx, p.s, p.e0, p.n, dtype);
+        });
+        const slots = Array.from({ length: SUM_SQUARES_SLOTS }, (_, i) => slices[Math.min(i, count - 1)]!.binding);
         run(
           {
             file: 'sum_squares', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SUM_SQUARES_WG },
@@ -367,8 +469,21 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
           [...slots, bind(o)],
           [count, 1, 1],
         );
+        for (const sl of slices) sl.finish();
       }
-      return o;
+      if (P === 1) return o;
+      const r = out(xs.length, 'f32');
+      run(
+        {
+          file: 'reduce', entry: 'reduce_seq', subs: { ELEM: 'f32', CT: 'f32', OP: 'red_sum', IDENT: 'ident_zero' }, overrides: { WG: 256 },
+          bindings: [U, [1, 'read'], [2, 'write']],
+        },
+        [xs.length, P, 1, xs.length],
+        [bind(o), bind(r)],
+        grid1d(xs.length, 256, ctx.maxPerDim),
+      );
+      ctx.pool.release(o); // reusable by later kernel outputs only (pool.ts)
+      return r;
     },
   };
 }

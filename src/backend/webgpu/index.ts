@@ -1,5 +1,5 @@
 /** Public entry of the WebGPU backend. */
-export { WebGPUBackend, createWebGPUBackend, type GpuStorage } from './webgpu-backend.js';
+export { WebGPUBackend, createWebGPUBackend, type GpuStorage, type WebGPUBackendOptions } from './webgpu-backend.js';
 export type { AcquireOptions } from './device.js';
 export { kernelVariants } from './kernels.js';
 export { fusedVariants } from './fused-kernels.js';

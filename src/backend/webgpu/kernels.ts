@@ -2,11 +2,14 @@
  * The WebGPU implementation of the primitive kernel table (`Kernels<GpuStorage>`, see
  * ../backend.ts): argument checks, uniform packing, pipeline choice and dispatch geometry for each
  * kernel in kernels/*.wgsl. Every kernel returns a fresh pooled storage (copy writes into dst).
+ * Elementwise kernels run in windows of rows (windows.ts) and the strided ones (binary, where,
+ * copy) in pieces (strided-windows.ts) when a storage exceeds the binding limit; reduce.ts,
+ * gather.ts, matmul-windows.ts, fused-kernels.ts and attention.ts do the same for theirs.
  */
 import type {
-  BinaryArgs, BinaryOp, CopyArgs, DType, Kernels, MatmulArgs, MatmulFusedArgs, RandKind, ReduceOp, UnaryOp, WhereArgs,
+  BinaryArgs, BinaryOp, CopyArgs, DType, Kernels, MatmulArgs, MatmulFusedArgs, RandKind, UnaryOp, WhereArgs,
 } from '../backend.js';
-import { grid1d, gridGroups, type CommandBatcher } from './batcher.js';
+import { grid1d, type CommandBatcher } from './batcher.js';
 import { ERR } from './errors.js';
 import { roundHalf } from './f16.js';
 import type { BindingKind, KernelSpec, PipelineCache } from './pipelines.js';
@@ -17,6 +20,10 @@ import { webgpuMatmul, webgpuMatmulFused, type AdapterProfile } from './matmul.j
 import { makeFusedKernels } from './fused-kernels.js';
 import { aliasingProblem, liveBinding, needBinding, outputStorage, runKernel } from './dispatch.js';
 import { makeAttentionKernels } from './attention.js';
+import { alignedDown, fillRange, forRowChunks, isLarge, rowsOf } from './windows.js';
+import { planStrided, reach, runStridedPieces } from './strided-windows.js';
+import { makeReduceKernel } from './reduce.js';
+import { makeGatherKernels } from './gather.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -25,6 +32,13 @@ export interface KernelContext {
   batch: CommandBatcher;
   uniforms: UniformArena;
   maxPerDim: number;
+  /**
+   * Largest storage binding in bytes: the device's maxStorageBufferBindingSize, or the lower
+   * `maxBindingBytes` of the backend options. Larger storages are bound in windows (windows.ts).
+   */
+  maxBinding: number;
+  /** Byte alignment of binding offsets (minStorageBufferOffsetAlignment, or a stricter option). */
+  align: number;
   supportsF16: boolean;
   /** A CPU-emulated adapter (device.ts): kernel variants are chosen differently there. */
   software: boolean;
@@ -36,11 +50,7 @@ export interface KernelContext {
 
 const WG = 256;
 
-/**
- * Forces a kernel variant where the table picks one by shape and adapter ('auto'): tests use it to
- * cover every variant on every adapter, benchmarks to compare them.
- */
-export const kernelVariants: { reduce: 'auto' | 'seq' | 'tree' } = { reduce: 'auto' };
+export { kernelVariants } from './reduce.js';
 const INT_UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign', 'square']);
 const INT_BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne']);
 const UNARY_OPS: ReadonlySet<UnaryOp> = new Set([
@@ -97,20 +107,17 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       checkDtype(dtype);
       if (!UNARY_OPS.has(op)) throw new Error(`${ERR} unknown unary op '${op}'`);
       if (dtype === 'i32' && !INT_UNARY.has(op)) throw new Error(`${ERR} unary '${op}' is not defined for i32`);
-      const xb = need(x, n, dtype, `unary ${op} input`);
+      need(x, n, dtype, `unary ${op} input`);
       const o = out(n, dtype);
       if (n === 0) return o;
-      run(
-        {
-          file: 'unary',
-          subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
-          f16: dtype === 'f16',
-          bindings: [U, [1, 'read'], [2, 'write']],
-        },
-        [n, 0, 0, 0],
-        [xb, live(o, 'out')],
-        grid(n),
-      );
+      const spec: KernelSpec = {
+        file: 'unary',
+        subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
+        f16: dtype === 'f16',
+        bindings: [U, [1, 'read'], [2, 'write']],
+      };
+      forRowChunks(ctx, 'unary', () => `[${n}]`, n, [rowsOf(x, 1, dtype), rowsOf(o, 1, dtype, 'write')], (_e0, m, bs) =>
+        run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },
 
@@ -121,24 +128,28 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (dtype === 'i32' && !INT_BINARY.has(op)) throw new Error(`${ERR} binary '${op}' is not defined for i32`);
       checkRank(outShape, aStrides, bStrides);
       const n = numel(outShape);
-      const ab = need(a, extent(outShape, aStrides), dtype, `binary ${op} a`);
-      const bb = need(b, extent(outShape, bStrides), dtype, `binary ${op} b`);
+      need(a, extent(outShape, aStrides), dtype, `binary ${op} a`);
+      need(b, extent(outShape, bStrides), dtype, `binary ${op} b`);
       const o = out(n, dtype);
       if (n === 0) return o;
       const c = collapseAxes(outShape, [aStrides, bStrides]);
-      run(
-        {
-          file: 'binary',
-          include: ['strided'],
-          subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
-          f16: dtype === 'f16',
-          overrides: { RANK: c.shape.length },
-          bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
-        },
-        [n, c.shape.length, 0, 0, ...shape8(c.shape), ...strides8(c.strides[0]!), ...strides8(c.strides[1]!)],
-        [ab, bb, live(o, 'out')],
-        grid(n),
-      );
+      const inputs = [{ s: a, strides: c.strides[0]!, dtype }, { s: b, strides: c.strides[1]!, dtype }];
+      runStridedPieces(ctx, `binary ${op}`, c.shape, inputs, o, dtype, (sh, st, bs) => {
+        const m = numel(sh);
+        run(
+          {
+            file: 'binary',
+            include: ['strided'],
+            subs: { ELEM: wgsl(dtype), CT: ct(dtype), OP: `${dtype === 'i32' ? 'i' : 'f'}_${op}` },
+            f16: dtype === 'f16',
+            overrides: { RANK: sh.length },
+            bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
+          },
+          [m, sh.length, 0, 0, ...shape8(sh), ...strides8(st[0]!), ...strides8(st[1]!)],
+          bs,
+          grid(m),
+        );
+      });
       return o;
     },
 
@@ -148,67 +159,34 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       checkDtype(condDtype);
       checkRank(outShape, condStrides, aStrides, bStrides);
       const n = numel(outShape);
-      const cb = need(cond, extent(outShape, condStrides), condDtype, 'where cond');
-      const ab = need(a, extent(outShape, aStrides), dtype, 'where a');
-      const bb = need(b, extent(outShape, bStrides), dtype, 'where b');
+      need(cond, extent(outShape, condStrides), condDtype, 'where cond');
+      need(a, extent(outShape, aStrides), dtype, 'where a');
+      need(b, extent(outShape, bStrides), dtype, 'where b');
       const o = out(n, dtype);
       if (n === 0) return o;
       const c = collapseAxes(outShape, [condStrides, aStrides, bStrides]);
-      run(
-        {
-          file: 'where',
-          subs: { ELEM: wgsl(dtype), COND: wgsl(condDtype) },
-          f16: dtype === 'f16' || condDtype === 'f16',
-          overrides: { RANK: c.shape.length },
-          bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'write']],
-        },
-        [n, c.shape.length, 0, 0, ...shape8(c.shape), ...strides8(c.strides[0]!), ...strides8(c.strides[1]!), ...strides8(c.strides[2]!)],
-        [cb, ab, bb, live(o, 'out')],
-        grid(n),
-      );
+      const inputs = [
+        { s: cond, strides: c.strides[0]!, dtype: condDtype }, { s: a, strides: c.strides[1]!, dtype }, { s: b, strides: c.strides[2]!, dtype },
+      ];
+      runStridedPieces(ctx, 'where', c.shape, inputs, o, dtype, (sh, st, bs) => {
+        const m = numel(sh);
+        run(
+          {
+            file: 'where',
+            subs: { ELEM: wgsl(dtype), COND: wgsl(condDtype) },
+            f16: dtype === 'f16' || condDtype === 'f16',
+            overrides: { RANK: sh.length },
+            bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'write']],
+          },
+          [m, sh.length, 0, 0, ...shape8(sh), ...strides8(st[0]!), ...strides8(st[1]!), ...strides8(st[2]!)],
+          bs,
+          grid(m),
+        );
+      });
       return o;
     },
 
-    reduce(op: ReduceOp, x, outer, r, inner, dtype) {
-      ctx.check();
-      checkDtype(dtype);
-      if (op !== 'sum' && op !== 'max') throw new Error(`${ERR} unknown reduce op '${op}'`);
-      const xb = need(x, outer * r * inner, dtype, `reduce ${op} input`);
-      const nOut = outer * inner;
-      const o = out(nOut, dtype);
-      if (nOut === 0) return o;
-      const float = dtype !== 'i32';
-      const subs = {
-        ELEM: wgsl(dtype),
-        CT: ct(dtype),
-        OP: op === 'sum' ? 'red_sum' : float ? 'red_max_f' : 'red_max_i',
-        IDENT: op === 'sum' ? 'ident_zero' : float ? 'ident_max_f' : 'ident_max_i',
-      };
-      // One thread per output looping over r in order, or one workgroup per output with a tree
-      // reduction. Measured on llvmpipe (2 cores, profiler): the sequential loop wins on every
-      // shape except a lone output of a very long axis ([1024 rows, 64] 0.20 vs 4.1 ms; [4096,
-      // 128] 0.75 vs 13 ms; [1, 1024, 512] 0.66 vs 5.3 ms; [1, 65536, 1] 0.38 vs 0.26 ms), since
-      // barriers serialise the SIMD lanes there. Real GPUs need the tree when outputs are few.
-      const auto = ctx.software ? !(nOut < 8 && r >= 16384) : r <= 32 || (inner >= 16 && nOut >= 2048);
-      const seq = kernelVariants.reduce === 'auto' ? auto : kernelVariants.reduce === 'seq';
-      if (seq) {
-        run(
-          { file: 'reduce', entry: 'reduce_seq', subs, f16: dtype === 'f16', overrides: { WG }, bindings: [U, [1, 'read'], [2, 'write']] },
-          [outer, r, inner, nOut],
-          [xb, live(o, 'out')],
-          grid(nOut),
-        );
-      } else {
-        const wg = r >= 2048 ? 256 : 64;
-        run(
-          { file: 'reduce', entry: 'reduce_tree', subs, f16: dtype === 'f16', overrides: { WG: wg }, bindings: [U, [1, 'read'], [2, 'write']] },
-          [outer, r, inner, nOut],
-          [xb, live(o, 'out')],
-          gridGroups(nOut, ctx.maxPerDim),
-        );
-      }
-      return o;
-    },
+    reduce: makeReduceKernel(ctx),
 
     matmul: (args: MatmulArgs<GpuStorage>) => webgpuMatmul(ctx, ctx.adapter, args),
 
@@ -227,96 +205,70 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       checkDtype(dtype);
       checkRank(shape, srcStrides, dstStrides);
       const n = numel(shape);
-      const sb = need(src, extent(shape, srcStrides, srcOffset), dtype, 'copy src');
-      const db = need(dst, extent(shape, dstStrides, dstOffset), dtype, 'copy dst');
+      need(src, extent(shape, srcStrides, srcOffset), dtype, 'copy src');
+      need(dst, extent(shape, dstStrides, dstOffset), dtype, 'copy dst');
       if (n === 0) return;
       const problem = aliasingProblem([dst], [src]);
       if (problem) throw new Error(`${ERR} copy: src and dst must be different storages (${problem})`);
       const c = collapseAxes(shape, [srcStrides, dstStrides]);
-      run(
-        { file: 'copy', include: ['strided'], subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: c.shape.length }, bindings: [U, [1, 'read'], [2, 'write']] },
-        [n, c.shape.length, srcOffset, dstOffset, ...shape8(c.shape), ...strides8(c.strides[0]!), ...strides8(c.strides[1]!)],
-        [sb, db],
-        grid(n),
-      );
+      const spec = (rank: number): KernelSpec => ({
+        file: 'copy', include: ['strided'], subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', overrides: { RANK: rank }, bindings: [U, [1, 'read'], [2, 'write']],
+      });
+      if (!isLarge(ctx, src) && !isLarge(ctx, dst)) {
+        run(
+          spec(c.shape.length),
+          [n, c.shape.length, srcOffset, dstOffset, ...shape8(c.shape), ...strides8(c.strides[0]!), ...strides8(c.strides[1]!)],
+          [live(src, 'copy src'), live(dst, 'copy dst')],
+          grid(n),
+        );
+        return;
+      }
+      // Windows of the reached ranges, started at the aligned position below; the kernel's element
+      // offsets skip to each piece's first element.
+      const operands = [{ strides: c.strides[0]!, base: srcOffset, dtype }, { strides: c.strides[1]!, base: dstOffset, dtype }];
+      for (const p of planStrided(ctx, 'copy', c.shape, operands)) {
+        const rs = reach(p.shape, p.strides[0]!), rd = reach(p.shape, p.strides[1]!);
+        const sw = alignedDown(ctx, src, p.bases[0]! + rs.lo, rs.hi - rs.lo + 1, dtype);
+        const dw = alignedDown(ctx, dst, p.bases[1]! + rd.lo, rd.hi - rd.lo + 1, dtype);
+        const m = numel(p.shape);
+        run(
+          spec(p.shape.length),
+          [m, p.shape.length, sw.skip - rs.lo, dw.skip - rd.lo, ...shape8(p.shape), ...strides8(p.strides[0]!), ...strides8(p.strides[1]!)],
+          [sw.binding, dw.binding],
+          grid(m),
+        );
+      }
     },
 
-    gatherRows(table, idx, nIdx, rows, rowLen, dtype) {
-      ctx.check();
-      checkDtype(dtype);
-      const tb = need(table, rows * rowLen, dtype, 'gatherRows table');
-      const ib = need(idx, nIdx, 'i32', 'gatherRows idx');
-      const total = nIdx * rowLen;
-      const o = out(total, dtype);
-      if (total === 0) return o;
-      run(
-        { file: 'gather_rows', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']] },
-        [total, rowLen, rows, 0],
-        [tb, ib, live(o, 'out')],
-        grid(total),
-      );
-      return o;
-    },
-
-    scatterAddRows(grad, idx, nIdx, rows, rowLen, dtype) {
-      ctx.check();
-      checkDtype(dtype);
-      if (dtype === 'i32') throw new Error(`${ERR} scatterAddRows is defined for f32 and f16 only`);
-      const gb = need(grad, nIdx * rowLen, dtype, 'scatterAddRows grad');
-      const ib = need(idx, nIdx, 'i32', 'scatterAddRows idx');
-      const o = fillStorage(rows * rowLen, 0, dtype);
-      const total = nIdx * rowLen;
-      if (total === 0 || rows * rowLen === 0) return o;
-      const links = ctx.pool.acquire(2 * nIdx * 4, 'kernel');
-      const params = [nIdx, rowLen, rows, total];
-      const subs = { ELEM: wgsl(dtype) };
-      run(
-        { file: 'scatter_add_rows', entry: 'link', subs, f16: dtype === 'f16', bindings: [U, [2, 'read'], [3, 'write']] },
-        params,
-        [ib, live(links, 'links')],
-        grid(nIdx),
-      );
-      run(
-        {
-          file: 'scatter_add_rows',
-          entry: 'accumulate',
-          subs,
-          f16: dtype === 'f16',
-          bindings: [U, [1, 'read'], [2, 'read'], [4, 'read'], [5, 'write']],
-        },
-        params,
-        [gb, ib, live(links, 'links'), live(o, 'out')],
-        grid(total),
-      );
-      ctx.pool.release(links); // reusable by later kernel outputs only (pool.ts)
-      return o;
-    },
+    ...makeGatherKernels(ctx),
 
     pick(x, idx, n, c, dtype) {
       ctx.check();
       checkDtype(dtype);
-      const xb = need(x, n * c, dtype, 'pick x');
-      const ib = need(idx, n, 'i32', 'pick idx');
+      need(x, n * c, dtype, 'pick x');
+      need(idx, n, 'i32', 'pick idx');
       const o = out(n, dtype);
       if (n === 0) return o;
-      run(
+      const operands = [rowsOf(x, c, dtype, 'read', 'x'), rowsOf(idx, 1, 'i32'), rowsOf(o, 1, dtype, 'write')];
+      forRowChunks(ctx, 'pick', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         { file: 'pick', entry: 'pick', subs: { ELEM: wgsl(dtype) }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']] },
-        [n, c, n, 0],
-        [xb, ib, live(o, 'out')],
-        grid(n),
-      );
+        [m, c, m, 0],
+        bs,
+        grid(m),
+      ));
       return o;
     },
 
     pickBackward(g, idx, n, c, dtype) {
       ctx.check();
       checkDtype(dtype);
-      const gb = need(g, n, dtype, 'pickBackward g');
-      const ib = need(idx, n, 'i32', 'pickBackward idx');
+      need(g, n, dtype, 'pickBackward g');
+      need(idx, n, 'i32', 'pickBackward idx');
       const total = n * c;
       const o = out(total, dtype);
       if (total === 0) return o;
-      run(
+      const operands = [rowsOf(g, 1, dtype), rowsOf(idx, 1, 'i32'), rowsOf(o, c, dtype, 'write', 'out')];
+      forRowChunks(ctx, 'pickBackward', () => `[${n}, ${c}]`, n, operands, (_r0, m, bs) => run(
         {
           file: 'pick',
           entry: 'pick_backward',
@@ -324,10 +276,10 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
           f16: dtype === 'f16',
           bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']],
         },
-        [n, c, total, 0],
-        [gb, ib, live(o, 'out')],
-        grid(total),
-      );
+        [m, c, m * c, 0],
+        bs,
+        grid(m * c),
+      ));
       return o;
     },
 
@@ -336,12 +288,12 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       if (kind !== 'uniform' && kind !== 'normal') throw new Error(`${ERR} unknown rand kind '${kind}'`);
       const o = out(n, 'f32');
       if (n === 0) return o;
-      run(
+      forRowChunks(ctx, 'rand', () => `[${n}]`, n, [rowsOf(o, 1, 'f32', 'write')], (e0, m, bs) => run(
         { file: 'rand', entry: `rand_${kind}`, bindings: [U, [1, 'write']] },
-        [n, seed >>> 0, offset >>> 0, 0],
-        [live(o, 'out')],
-        grid(n),
-      );
+        [m, seed >>> 0, (offset + e0) >>> 0, 0],
+        bs,
+        grid(m),
+      ));
       return o;
     },
 
@@ -349,44 +301,35 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
       ctx.check();
       checkDtype(from);
       checkDtype(to);
-      const xb = need(x, n, from, 'cast input');
+      need(x, n, from, 'cast input');
       const o = out(n, to);
       if (n === 0) return o;
       const anyHalf = from === 'f16' || to === 'f16';
-      run(
-        {
-          file: 'cast',
-          subs: { IN: wgsl(from), OUT: wgsl(to), VIA: anyHalf ? 'f32' : wgsl(to) },
-          f16: anyHalf,
-          bindings: [U, [1, 'read'], [2, 'write']],
-        },
-        [n, 0, 0, 0],
-        [xb, live(o, 'out')],
-        grid(n),
-      );
+      const spec: KernelSpec = {
+        file: 'cast',
+        subs: { IN: wgsl(from), OUT: wgsl(to), VIA: anyHalf ? 'f32' : wgsl(to) },
+        f16: anyHalf,
+        bindings: [U, [1, 'read'], [2, 'write']],
+      };
+      forRowChunks(ctx, 'cast', () => `[${n}]`, n, [rowsOf(x, 1, from), rowsOf(o, 1, to, 'write')], (_e0, m, bs) =>
+        run(spec, [m, 0, 0, 0], bs, grid(m)));
       return o;
     },
 
     fill(n, value, dtype) {
       ctx.check();
       checkDtype(dtype);
-      return fillStorage(n, value, dtype);
+      const o = out(n, dtype);
+      fillRange(ctx, o, n, fillBits(value, dtype), dtype);
+      return o;
     },
 
     ...makeAttentionKernels(ctx),
   };
   return table;
+}
 
-  function fillStorage(n: number, value: number, dtype: DType): GpuStorage {
-    const o = out(n, dtype);
-    if (n === 0) return o;
-    const bits = dtype === 'i32' ? value | 0 : f32Bits(dtype === 'f16' ? roundHalf(value) : value);
-    run(
-      { file: 'fill', subs: { ELEM: wgsl(dtype), CT: ct(dtype) }, f16: dtype === 'f16', bindings: [U, [1, 'write']] },
-      [n, bits, 0, 0],
-      [live(o, 'out')],
-      grid(n),
-    );
-    return o;
-  }
+/** The bit pattern the fill kernel stores for `value` in dtype d. */
+function fillBits(value: number, d: DType): number {
+  return d === 'i32' ? value | 0 : f32Bits(d === 'f16' ? roundHalf(value) : value);
 }

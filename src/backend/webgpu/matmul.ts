@@ -42,8 +42,11 @@
  * kernels/matmul_epilogue.wgsl (bias, bias + GELU saving the GELU's input, GELU backward), applied
  * by matmul_splitk.wgsl when the k range is split. Row sums of op(a) (a bias gradient) come from
  * the reg-sg kernel itself when it runs unsplit; otherwise the caller (kernels.ts) reduces a.
+ *
+ * Operands above the binding limit: matmul-windows.ts runs the product in blocks over windows,
+ * each block through `matmulDispatch`.
  */
-import type { MatmulArgs, MatmulFused, MatmulFusedArgs } from '../backend.js';
+import type { DType, MatmulArgs, MatmulFused, MatmulFusedArgs } from '../backend.js';
 import { checkMatmulFused, type MatmulEpilogue } from '../matmul-fused-args.js';
 import { dtypeBytes } from '../backend.js';
 import { grid1d } from './batcher.js';
@@ -52,6 +55,8 @@ import type { KernelContext } from './kernels.js';
 import type { BindingKind, KernelSpec } from './pipelines.js';
 import { storageBinding, type GpuStorage } from './pool.js';
 import { checkFloatDtype, needBinding, runKernel } from './dispatch.js';
+import { isLarge, windowBudget } from './windows.js';
+import { matmulInWindows } from './matmul-windows.js';
 
 /** A matmul kernel variant (see the file header). */
 export type MatmulKernel = 'tiled' | 'reg' | 'reg-sg';
@@ -82,7 +87,7 @@ const TILE: Record<MatmulKernel, { rows: number; cols: number }> = {
   'reg-sg': { rows: 16, cols: 32 },
 };
 const REG_WG = 8;
-/** Largest split-K partial buffer (within the default 128 MiB maxStorageBufferBindingSize). */
+/** Largest split-K partial buffer (and never above the binding limit). */
 const PARTIAL_BYTES_MAX = 64 * 1024 * 1024;
 const U: readonly [number, BindingKind] = [0, 'uniform'];
 
@@ -143,7 +148,8 @@ function epilogueBindings(epi: MatmulEpilogue): Array<readonly [number, BindingK
 /**
  * `matmulFused` on the GPU: the planned (or forced) variant with the epilogue in its stores (or in
  * the split-K combine). rowSums is null in the result when the kernel could not produce them
- * (another variant, or split-K): the caller computes them then.
+ * (another variant, split-K, or windows): the caller computes them then. When a storage exceeds
+ * the binding limit the product runs in blocks over windows (matmul-windows.ts).
  */
 export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, args: MatmulFusedArgs<GpuStorage>): MatmulFused<GpuStorage> {
   const { a, b, dtype, batch, M, N, K, transA, transB, aBatchStride, bBatchStride } = args;
@@ -156,25 +162,62 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
   const epi = checkMatmulFused(ERR, args);
   const aLen = batch > 0 && M * K > 0 ? (batch - 1) * aBatchStride + M * K : 0;
   const bLen = batch > 0 && K * N > 0 ? (batch - 1) * bBatchStride + K * N : 0;
-  const ab = needBinding(a, aLen, dtype, 'matmul a');
-  const bb = needBinding(b, bLen, dtype, 'matmul b');
+  needBinding(a, aLen, dtype, 'matmul a');
+  needBinding(b, bLen, dtype, 'matmul b');
   const nOut = batch * M * N;
-  // The epilogue's storages, in binding order 5 (bias), 6 (pre), 7 (h).
-  const epiBuffers: GPUBufferBinding[] = [];
-  if (args.bias) epiBuffers.push(needBinding(args.bias, N, dtype, 'matmulFused bias'));
+  if (args.bias) needBinding(args.bias, N, dtype, 'matmulFused bias');
   const pre = epi === 'bias_gelu' || epi === 'gelu' ? ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel') : null;
-  if (pre) epiBuffers.push(storageBinding(pre));
-  if (args.geluGradOf) epiBuffers.push(needBinding(args.geluGradOf, nOut, dtype, 'matmulFused geluGradOf'));
+  if (args.geluGradOf) needBinding(args.geluGradOf, nOut, dtype, 'matmulFused geluGradOf');
   const o = ctx.pool.acquire(nOut * dtypeBytes(dtype), 'kernel');
   if (nOut === 0) return { out: o, pre, rowSums: null };
+  const epiStorages = [args.bias, pre, args.geluGradOf].filter((s): s is GpuStorage => !!s);
+  if ([a, b, o, ...epiStorages].some((s) => isLarge(ctx, s))) {
+    matmulInWindows(ctx, args, epi, o, pre, (p) => matmulDispatch(ctx, profile, p));
+    return { out: o, pre, rowSums: null };
+  }
+  // The epilogue's storages, in binding order 5 (bias), 6 (pre), 7 (h).
+  const rowSums = matmulDispatch(ctx, profile, {
+    a: storageBinding(a), b: storageBinding(b), out: storageBinding(o), epiBuffers: epiStorages.map(storageBinding),
+    dtype, outType: dtype, epi, batch, M, N, K, aBatchStride, bBatchStride,
+    aMs: transA ? 1 : K, aKs: transA ? M : 1, bKs: transB ? 1 : N, bNs: transB ? K : 1, rowSums: !!args.rowSums,
+  });
+  return { out: o, pre, rowSums };
+}
 
+/** One matmul on bindings: what `matmulDispatch` runs (strides in elements, as in the kernels). */
+export interface MatmulDispatch {
+  a: GPUBufferBinding;
+  b: GPUBufferBinding;
+  /** [batch, M, N] of outType. */
+  out: GPUBufferBinding;
+  /** The epilogue's bindings in binding order: bias [N], pre [batch, M, N], h [batch, M, N] (those it uses). */
+  epiBuffers: GPUBufferBinding[];
+  dtype: DType;
+  /** dtype, or f32 for raw partial products (epilogue 'none'). */
+  outType: DType;
+  epi: MatmulEpilogue;
+  batch: number; M: number; N: number; K: number;
+  aBatchStride: number; bBatchStride: number;
+  aMs: number; aKs: number; bKs: number; bNs: number;
+  /** Ask the kernel for the row sums of op(a) (returned when the variant that runs gives them). */
+  rowSums: boolean;
+}
+
+/**
+ * Records one matmul with the planned (or forced) variant, split-K partials combined in a fixed
+ * order. Returns the row sums of op(a) when asked for and the variant produced them, else null.
+ */
+export function matmulDispatch(ctx: KernelContext, profile: AdapterProfile, d: MatmulDispatch): GpuStorage | null {
+  const { dtype, epi, batch, M, N, K } = d;
+  const nOut = batch * M * N;
   const plan = { ...planMatmul(profile, batch, M, N, K), ...(forced ?? {}) };
   if (plan.kernel === 'reg-sg' && !canUseSubgroupKernel(profile)) {
     throw new Error(`${ERR} matmul variant 'reg-sg' needs the 'subgroups' feature with subgroups of >= 8 lanes`);
   }
   // K = 0 runs one slice that writes zeros; the f32 partials must fit one binding (64 MiB cap).
+  const partialMax = Math.min(PARTIAL_BYTES_MAX, windowBudget(ctx));
   let splits = Math.max(1, Math.min(plan.splits, K));
-  while (splits > 1 && batch * splits * M * N * 4 > PARTIAL_BYTES_MAX) splits--;
+  while (splits > 1 && batch * splits * M * N * 4 > partialMax) splits--;
   const kChunk = splits > 1 ? Math.ceil(K / splits) : Math.max(K, 1);
   const slices = batch * splits;
   const t = TILE[plan.kernel];
@@ -183,9 +226,9 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
   if (gx > ctx.maxPerDim || gy > ctx.maxPerDim) throw new Error(`${ERR} matmul of ${M}x${N} exceeds the dispatch grid limit`);
 
   const split = splits > 1;
-  const rowSums = args.rowSums && plan.kernel === 'reg-sg' && !split ? ctx.pool.acquire(M * dtypeBytes(dtype), 'kernel') : null;
-  const outType = split ? 'f32' : dtype;
-  const target = split ? ctx.pool.acquire(slices * M * N * 4, 'kernel') : o;
+  const rowSums = d.rowSums && plan.kernel === 'reg-sg' && !split ? ctx.pool.acquire(M * dtypeBytes(dtype), 'kernel') : null;
+  const outType = split ? 'f32' : d.outType;
+  const target = split ? ctx.pool.acquire(slices * M * N * 4, 'kernel') : null;
   const sliceEpi: MatmulEpilogue = split ? 'none' : epi;
   const spec: KernelSpec = {
     file: plan.kernel === 'tiled' ? 'matmul' : plan.kernel === 'reg' ? 'matmul_reg' : 'matmul_reg_sg',
@@ -196,26 +239,35 @@ export function webgpuMatmulFused(ctx: KernelContext, profile: AdapterProfile, a
     ...(plan.kernel === 'tiled' ? {} : { overrides: { WG: REG_WG } }),
     bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], ...epilogueBindings(sliceEpi), ...(rowSums ? [[8, 'write'] as const] : [])],
   };
-  const aMs = transA ? 1 : K, aKs = transA ? M : 1;
-  const bKs = transB ? 1 : N, bNs = transB ? K : 1;
-  const targetBinding = storageBinding(target);
-  const sliceBuffers = [ab, bb, targetBinding, ...(split ? [] : epiBuffers), ...(rowSums ? [storageBinding(rowSums)] : [])];
+  const targetBinding = target ? storageBinding(target) : d.out;
+  const sliceBuffers = [d.a, d.b, targetBinding, ...(split ? [] : d.epiBuffers), ...(rowSums ? [storageBinding(rowSums)] : [])];
   for (let base = 0; base < slices; base += ctx.maxPerDim) {
     const nz = Math.min(ctx.maxPerDim, slices - base);
-    runKernel(ctx, spec, [M, N, K, base, aBatchStride, bBatchStride, aMs, aKs, bKs, bNs, splits, kChunk], sliceBuffers, [gx, gy, nz]);
+    runKernel(ctx, spec, [M, N, K, base, d.aBatchStride, d.bBatchStride, d.aMs, d.aKs, d.bKs, d.bNs, splits, kChunk], sliceBuffers, [gx, gy, nz]);
   }
-  if (split) {
-    runKernel(
-      ctx,
-      {
-        file: 'matmul_splitk', include: ['matmul_epilogue'], subs: { ELEM: dtype, EPI: `epi_${epi}` }, f16: dtype === 'f16',
-        bindings: [U, [1, 'read'], [2, 'write'], ...epilogueBindings(epi)],
-      },
-      [nOut, M * N, splits, N],
-      [targetBinding, storageBinding(o), ...epiBuffers],
-      grid1d(nOut, 256, ctx.maxPerDim),
-    );
+  if (target) {
+    matmulCombine(ctx, { part: targetBinding, out: d.out, epiBuffers: d.epiBuffers, dtype: d.outType, epi, total: nOut, mn: M * N, splits, N });
     ctx.pool.release(target); // reusable by later kernel outputs only (pool.ts)
   }
-  return { out: o, pre, rowSums };
+  return rowSums;
+}
+
+/**
+ * out[batch, i] = EPI(sum over s < splits of part[batch * splits + s, i]) (matmul_splitk.wgsl):
+ * split-K partials summed in increasing s, through the epilogue; `dtype` is the output's.
+ */
+export function matmulCombine(
+  ctx: KernelContext,
+  c: { part: GPUBufferBinding; out: GPUBufferBinding; epiBuffers: GPUBufferBinding[]; dtype: DType; epi: MatmulEpilogue; total: number; mn: number; splits: number; N: number },
+): void {
+  runKernel(
+    ctx,
+    {
+      file: 'matmul_splitk', include: ['matmul_epilogue'], subs: { ELEM: c.dtype, EPI: `epi_${c.epi}` }, f16: c.dtype === 'f16',
+      bindings: [U, [1, 'read'], [2, 'write'], ...epilogueBindings(c.epi)],
+    },
+    [c.total, c.mn, c.splits, c.N],
+    [c.part, c.out, ...c.epiBuffers],
+    grid1d(c.total, 256, ctx.maxPerDim),
+  );
 }

@@ -2,8 +2,14 @@
  * Size-bucketed GPU buffer pool and the storage handle (`GpuStorage`) the kernels pass around.
  *
  * Buckets: byte sizes are rounded up to a power of two (minimum 256 B) up to 1 MiB, and above that
- * to a multiple of 1/8 of the power of two below (at most 12.5% slack); never above
- * maxStorageBufferBindingSize. Every size is a multiple of 4, so odd-length f16 storages work.
+ * to a multiple of 1/8 of the power of two below (at most 12.5% slack); a request that fits the
+ * binding limit never gets a bucket above it, and no bucket exceeds maxBufferSize. Every size is
+ * a multiple of 4, so odd-length f16 storages work.
+ *
+ * LARGE STORAGES. A storage may be larger than the binding limit (maxStorageBufferBindingSize, or
+ * the lower `maxBindingBytes` the backend was created with), up to maxBufferSize. Such a storage is
+ * never bound whole: the kernels bind windows of it (windows.ts), and dispatch.ts refuses a binding
+ * above the limit with an error naming the kernel.
  *
  * THE REUSE RULE (the writeBuffer hazard). Dispatches are recorded into one pending command
  * encoder and submitted later (batcher.ts), but `queue.writeBuffer` runs on the queue timeline
@@ -60,8 +66,11 @@ export type AcquireFor = 'kernel' | 'upload';
 const MIN_BUCKET = 256;
 const POW2_ONLY_BELOW = 1 << 20;
 
-/** Bucket size for a request of `bytes`, never above `maxBinding` when the request fits. */
-export function bucketBytes(bytes: number, maxBinding: number): number {
+/**
+ * Bucket size for a request of `bytes`: never above `maxBinding` when the request fits it, never
+ * above `maxBuffer`.
+ */
+export function bucketBytes(bytes: number, maxBinding: number, maxBuffer = Infinity): number {
   const need = Math.max(MIN_BUCKET, Math.ceil(bytes / 4) * 4);
   let p = MIN_BUCKET;
   while (p < need) p *= 2;
@@ -70,7 +79,7 @@ export function bucketBytes(bytes: number, maxBinding: number): number {
     const step = p / 16; // 8 steps between p/2 and p
     b = Math.ceil(need / step) * step;
   }
-  return b > maxBinding && need <= maxBinding ? need : b;
+  return (b > maxBinding && need <= maxBinding) || b > maxBuffer ? need : b;
 }
 
 export class BufferPool {
@@ -97,15 +106,13 @@ export class BufferPool {
   /** A storage able to hold `bytes` bytes; `use` selects which free buffers are safe to reuse. */
   acquire(bytes: number, use: AcquireFor): GpuStorage {
     if (!Number.isFinite(bytes) || bytes < 0) throw new Error(`${ERR} invalid buffer size ${bytes}`);
-    if (bytes > this.maxBinding || bytes > this.maxBufferSize) {
-      const which = bytes > this.maxBinding ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
-      const lim = bytes > this.maxBinding ? this.maxBinding : this.maxBufferSize;
+    if (Math.ceil(bytes / 4) * 4 > this.maxBufferSize) {
       throw new Error(
-        `${ERR} cannot allocate a ${bytes}-byte buffer: larger than the device's ${which} ` +
-          `(${lim} bytes); ${this.bytesInUse} bytes in use, ${this.bytesAllocated} allocated`,
+        `${ERR} cannot allocate a ${bytes}-byte buffer: larger than the device's maxBufferSize ` +
+          `(${this.maxBufferSize} bytes); ${this.bytesInUse} bytes in use, ${this.bytesAllocated} allocated`,
       );
     }
-    const size = bucketBytes(bytes, this.maxBinding);
+    const size = bucketBytes(bytes, this.maxBinding, this.maxBufferSize);
     const buffer = (use === 'kernel' ? pop(this.recent, size) : undefined) ?? pop(this.settled, size) ?? this.create(size);
     this.bytesInUse += size;
     return { buffer, offset: 0, bytes: size, live: true };

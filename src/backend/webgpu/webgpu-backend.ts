@@ -3,6 +3,21 @@
  * pool (pool.ts), uniforms (uniforms.ts), pipelines (pipelines.ts), command batching
  * (batcher.ts) and the kernel table (kernels.ts) into a `Backend<GpuStorage>`; implements
  * upload / read / free / flush / sync / memory / describe / destroy.
+ *
+ * Tensors larger than the binding limit. A storage may be as large as maxBufferSize, but a kernel
+ * can bind at most maxStorageBufferBindingSize bytes of it (128 MiB on many adapters). The kernel
+ * table runs an op whose operand or output is larger as several dispatches over windows that fit
+ * (windows.ts, strided-windows.ts, matmul-windows.ts): rows of row-separable ops (elementwise,
+ * softmax, cross-entropy, norms, gather / scatter, reductions over the outer axis), the blocks of
+ * a matmul (the reduction dimension summed chunk by chunk in a fixed order, in f32), chunks of a
+ * reduction summed in order, batches of attention. Window offsets are multiples of
+ * minStorageBufferOffsetAlignment; a window that cannot start aligned goes through a temporary
+ * copy. Results equal the unchunked op's, bit for bit where the split is along independent rows;
+ * split reductions are deterministic and match within rounding. Where no split fits (one row, one
+ * attention batch or a [inner] reduction slice above the limit), the op throws naming itself, the
+ * shape and the limit; binding a large storage whole is refused naming the kernel (dispatch.ts).
+ * `WebGPUBackendOptions.maxBindingBytes` lowers the limit (tests force the windows with small
+ * tensors); it never raises it.
  */
 import type { Backend, BackendDescription, BackendMemory, DType, HostArray, Kernels } from '../backend.js';
 import { dtypeBytes } from '../backend.js';
@@ -22,6 +37,21 @@ import { ParamArena, planArenas, type ArenaContext } from './param-arena.js';
 
 export type { GpuStorage } from './pool.js';
 export type { ParamArena } from './param-arena.js';
+
+/** Options of `createWebGPUBackend`. */
+export interface WebGPUBackendOptions extends AcquireOptions {
+  /**
+   * Binding limit in bytes used by the kernels instead of the device's maxStorageBufferBindingSize
+   * when lower (tests use it to run the windowed paths with small tensors). Never raises the
+   * device's limit; at least 1024 and a multiple of 4.
+   */
+  maxBindingBytes?: number;
+  /**
+   * Binding offset alignment used instead of the device's minStorageBufferOffsetAlignment when
+   * stricter (a power of two, at most 256): tests cover the alignment rules of other adapters.
+   */
+  bindingAlignment?: number;
+}
 export type { KernelTiming } from './profiler.js';
 
 const KEY_LIMITS = [
@@ -46,15 +76,22 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   private readonly info: AcquiredDevice;
   private readonly arenaCtx: ArenaContext;
 
-  constructor(acq: AcquiredDevice) {
+  /** Largest storage binding the kernels use (bytes): see WebGPUBackendOptions.maxBindingBytes. */
+  readonly maxBinding: number;
+  /** Binding offset alignment the kernels use (bytes). */
+  readonly bindingAlignment: number;
+
+  constructor(acq: AcquiredDevice, opts: WebGPUBackendOptions = {}) {
     this.info = acq;
     this.device = acq.device;
     this.instance = acq.instance;
     this.supportsF16 = acq.device.features.has('shader-f16');
     this.health.watch(this.device, () => this.destroyed);
     const lim = acq.limits;
+    this.maxBinding = bindingLimit(lim.maxStorageBufferBindingSize ?? 134217728, opts.maxBindingBytes);
+    this.bindingAlignment = bindingAlignment(lim.minStorageBufferOffsetAlignment ?? 256, opts.bindingAlignment);
     this.bindGroups = new BindGroupCache(this.device);
-    this.pool = new BufferPool(this.device, lim.maxStorageBufferBindingSize ?? 134217728, lim.maxBufferSize ?? 268435456, this.health, (b) => this.bindGroups.forget(b));
+    this.pool = new BufferPool(this.device, this.maxBinding, lim.maxBufferSize ?? 268435456, this.health, (b) => this.bindGroups.forget(b));
     this.uniforms = new UniformArena(this.device, lim.minUniformBufferOffsetAlignment ?? 256);
     this.pipelines = new PipelineCache(this.device, this.health);
     this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms, this.bindGroups);
@@ -64,6 +101,8 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       batch: this.batcher,
       uniforms: this.uniforms,
       maxPerDim: lim.maxComputeWorkgroupsPerDimension ?? 65535,
+      maxBinding: this.maxBinding,
+      align: this.bindingAlignment,
       supportsF16: this.supportsF16,
       software: acq.software,
       adapter: {
@@ -80,8 +119,8 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       kernels: this.kernels,
       upload: (data) => this.upload(data, 'i32'),
       limits: {
-        align: lim.minStorageBufferOffsetAlignment ?? 256,
-        maxBinding: lim.maxStorageBufferBindingSize ?? 134217728,
+        align: this.bindingAlignment,
+        maxBinding: this.maxBinding,
         maxBuffer: lim.maxBufferSize ?? 268435456,
       },
     };
@@ -207,7 +246,12 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       adapter: this.info.adapterName,
       features: [...this.info.features],
       limits,
-      notes: [...this.info.notes, `f16 storage: ${this.supportsF16 ? 'yes (shader-f16)' : 'no'}`],
+      notes: [
+        ...this.info.notes,
+        `f16 storage: ${this.supportsF16 ? 'yes (shader-f16)' : 'no'}`,
+        ...(this.maxBinding < (this.info.limits.maxStorageBufferBindingSize ?? Infinity) ? [`binding limit lowered to ${this.maxBinding} bytes (maxBindingBytes)`] : []),
+        ...(this.bindingAlignment > (this.info.limits.minStorageBufferOffsetAlignment ?? 256) ? [`binding offsets aligned to ${this.bindingAlignment} bytes (bindingAlignment)`] : []),
+      ],
     };
   }
 
@@ -267,6 +311,26 @@ export class WebGPUBackend implements Backend<GpuStorage> {
 }
 
 /** Acquires a WebGPU device (see device.ts) and returns a ready backend. */
-export async function createWebGPUBackend(opts: AcquireOptions = {}): Promise<WebGPUBackend> {
-  return new WebGPUBackend(await acquireDevice(opts));
+export async function createWebGPUBackend(opts: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+  bindingLimit(Infinity, opts.maxBindingBytes); // bad options throw before a device is made
+  bindingAlignment(1, opts.bindingAlignment);
+  return new WebGPUBackend(await acquireDevice(opts), opts);
+}
+
+/** The binding limit: the device's, or the option when it is lower. */
+function bindingLimit(device: number, wanted: number | undefined): number {
+  if (wanted === undefined) return device;
+  if (!Number.isInteger(wanted) || wanted < 1024 || wanted % 4 !== 0) {
+    throw new Error(`${ERR} maxBindingBytes must be an integer >= 1024 and a multiple of 4, got ${wanted}`);
+  }
+  return Math.min(device, wanted);
+}
+
+/** The binding offset alignment: the device's, or the option when it is stricter. */
+function bindingAlignment(device: number, wanted: number | undefined): number {
+  if (wanted === undefined) return device;
+  if (!Number.isInteger(wanted) || wanted < 4 || wanted > 256 || (wanted & (wanted - 1)) !== 0) {
+    throw new Error(`${ERR} bindingAlignment must be a power of two in [4, 256], got ${wanted}`);
+  }
+  return Math.max(device, wanted);
 }
