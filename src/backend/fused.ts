@@ -185,6 +185,22 @@ export interface AdamWStepArgs<S> {
   gradScale?: S | null;
 }
 
+/** Arguments of `rope`: x [rows, H * D] with rows = B * T (position of row r: (r mod T)). */
+export interface RopeArgs<S> {
+  x: S;
+  /** cos and sin tables [T, D / 2] in x's dtype. */
+  cos: S;
+  sin: S;
+  rows: number;
+  T: number;
+  /** Heads per row and head size (even). */
+  heads: number;
+  dHead: number;
+  dtype: DType;
+  /** Rotate by minus the angle: the backward pass. */
+  inverse: boolean;
+}
+
 /** The fused kernels every backend implements (merged into `Kernels<S>`). */
 export interface FusedKernels<S> {
   /** LayerNorm over the last axis of x [rows, C]; returns y and the row statistics. */
@@ -217,4 +233,13 @@ export interface FusedKernels<S> {
    * pass of a global gradient-norm clip, in a few dispatches instead of several per tensor.
    */
   sumSquares(xs: readonly S[], sizes: readonly number[], dtype: DType): S;
+  /**
+   * Rotary position embedding: in each head, pair (x[2i], x[2i+1]) at position t rotated by the
+   * angle whose cos/sin are the tables' [t, i]; `inverse` rotates back (the backward pass).
+   */
+  rope(a: RopeArgs<S>): S;
+  /** SwiGLU gate, elementwise over n: h = silu(g) * l. */
+  swigluForward(g: S, l: S, n: number, dtype: DType): S;
+  /** Backward of swigluForward: dg = dh * l * σ(g) * (1 + g (1 - σ(g))), dl = dh * silu(g). */
+  swigluBackward(g: S, l: S, dh: S, n: number, dtype: DType): { dg: S; dl: S };
 }

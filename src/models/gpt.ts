@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor.js';
 import { Module, requireDtypeSupport } from '../nn/module.js';
 import { getBackend } from '../runtime.js';
 import { ones, randn, zeros } from '../ops/creation.js';
-import { add, gelu, mul, sigmoid } from '../ops/elementwise.js';
+import { add, gelu } from '../ops/elementwise.js';
+import { swigluFused } from '../ops/fused.js';
 import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
 import { expand, reshape, slice, unsqueeze } from '../ops/movement.js';
@@ -145,9 +146,9 @@ export class MLP extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.W_gate) {
-      const gate = this.hook_pre.forward(linear(x, this.W_gate));
-      const lin = this.hook_pre_linear.forward(linear(x, this.W_in));
-      return linear(this.hook_post.forward(mul(mul(gate, sigmoid(gate)), lin)), this.W_out);
+      const gate = this.hook_pre.forward(linear(x, this.W_gate)); // [B, T, dMlp]
+      const lin = this.hook_pre_linear.forward(linear(x, this.W_in)); // [B, T, dMlp]
+      return linear(this.hook_post.forward(swigluFused(gate, lin)), this.W_out); // silu(gate) * lin, fused
     }
     if (this.hook_pre.active || this.hook_post.active) {
       const pre = this.hook_pre.forward(linear(x, this.W_in, this.b_in));

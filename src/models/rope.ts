@@ -8,6 +8,7 @@ import { tensor } from '../ops/creation.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { concat, reshape, slice } from '../ops/movement.js';
 import { withBackend } from '../runtime.js';
+import { ropeFused } from '../ops/fused.js';
 
 /**
  * cos and sin tables [T, 1, dHead/2, 1] for positions offset..offset+T-1 (the 1 broadcasts over
@@ -30,8 +31,13 @@ export function ropeTables(like: Tensor, T: number, dHead: number, theta: number
   ]);
 }
 
-/** Rotates x [..., T, heads, dHead] with tables from `ropeTables`. */
+/** Rotates x [B, T, heads, dHead] with tables from `ropeTables`: one fused kernel forward and backward. */
 export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  return ropeFused(x, cos, sin);
+}
+
+/** The same rotation composed from elementwise ops (the reference the fused kernel is tested against). */
+export function applyRopeComposed(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const shape = x.shape.slice();
   const dHead = shape[shape.length - 1]!;
   const pairs = reshape(x, [...shape.slice(0, -1), dHead / 2, 2]); // [..., T, heads, dHead/2, 2]

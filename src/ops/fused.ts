@@ -81,6 +81,46 @@ export function rmsNormFused(x: Tensor, weight?: Tensor | null, eps = 1e-5): Ten
   return y;
 }
 
+/**
+ * The SwiGLU gate on the fused kernels: silu(gate) * lin, elementwise over tensors of one shape
+ * and dtype ([B, T, dMlp] in the llama MLP); one kernel forward, one for both gradients.
+ */
+export function swigluFused(gate: Tensor, lin: Tensor): Tensor {
+  requireFloat('swiglu', gate);
+  requireSameDtype('swiglu', gate, lin);
+  if (gate.size !== lin.size || gate.rank !== lin.rank || gate.shape.some((d, i) => d !== lin.shape[i])) {
+    throw new Error(`storygrad: swiglu: gate ${gate.describe()} and linear branch ${lin.describe()} must have one shape`);
+  }
+  const be = backendOf('swiglu', gate, lin);
+  const n = gate.size;
+  const h = wrap(be, be.kernels.swigluForward(gate.storage, lin.storage, n, gate.dtype), gate.shape, gate.dtype);
+  return record(h, 'swiglu', [gate, lin], (g) => {
+    const d = be.kernels.swigluBackward(gate.storage, lin.storage, g.storage, n, gate.dtype);
+    return [wrap(be, d.dg, gate.shape, gate.dtype), wrap(be, d.dl, lin.shape, lin.dtype)];
+  });
+}
+
+/**
+ * Rotary position embedding on the fused kernel: x [B, T, H, D] (contiguous), adjacent pairs of
+ * each head rotated by the angles of the cos/sin tables [T, D / 2] (any shape of T * D / 2
+ * elements, in x's dtype, no gradient). The backward rotates the gradient back.
+ */
+export function ropeFused(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  requireFloat('rope', x);
+  if (x.rank !== 4) throw new Error(`storygrad: rope: x must be [B, T, heads, dHead], got ${x.describe()}`);
+  const [B, T, H, D] = x.shape as [number, number, number, number];
+  if (D % 2 !== 0) throw new Error(`storygrad: rope: head size ${D} is odd`);
+  for (const t of [cos, sin]) {
+    if (t.size !== (T * D) / 2 || t.dtype !== x.dtype) {
+      throw new Error(`storygrad: rope: tables must hold T * dHead / 2 = ${(T * D) / 2} ${x.dtype} values, got ${t.describe()}`);
+    }
+  }
+  const be = x.backend;
+  const args = { cos: cos.storage, sin: sin.storage, rows: B * T, T, heads: H, dHead: D, dtype: x.dtype };
+  const y = wrap(be, be.kernels.rope({ ...args, x: x.storage, inverse: false }), x.shape, x.dtype);
+  return record(y, 'rope', [x], (g) => [wrap(be, be.kernels.rope({ ...args, x: g.storage, inverse: true }), x.shape, x.dtype)]);
+}
+
 /** Softmax over the last dim on the fused kernels; the backward uses the output only. */
 export function softmaxLastFused(x: Tensor): Tensor {
   requireFloat('softmax', x);

@@ -9,6 +9,7 @@ import type { DType } from '../backend.js';
 import type { FusedKernels } from '../fused.js';
 import type { CpuBackend, CpuStorage } from './cpu-backend.js';
 import { roundToHalf } from '../../io/half.js';
+import { sigmoid } from './elementwise.js';
 
 /** The fused part of the CPU kernel table. */
 export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
@@ -180,6 +181,41 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
       be.finish(param);
       be.finish(m);
       be.finish(v);
+    },
+
+    swigluForward(g, l, n, dtype) {
+      if (dtype === 'i32') throw new Error('storygrad: swiglu is defined for f32 and f16 only');
+      const h = out(n, dtype);
+      for (let i = 0; i < n; i++) { const x = g.data[i]!; h.data[i] = x * sigmoid(x) * l.data[i]!; }
+      return be.finish(h);
+    },
+
+    swigluBackward(g, l, dh, n, dtype) {
+      if (dtype === 'i32') throw new Error('storygrad: swiglu is defined for f32 and f16 only');
+      const dg = out(n, dtype), dl = out(n, dtype);
+      for (let i = 0; i < n; i++) {
+        const x = g.data[i]!, s = sigmoid(x), d = dh.data[i]!;
+        dl.data[i] = d * x * s;
+        dg.data[i] = d * l.data[i]! * s * (1 + x * (1 - s));
+      }
+      return { dg: be.finish(dg), dl: be.finish(dl) };
+    },
+
+    rope({ x, cos, sin, rows, T, heads, dHead, dtype, inverse }) {
+      if (dtype === 'i32') throw new Error('storygrad: rope is defined for f32 and f16 only');
+      const half = dHead / 2, n = rows * heads * dHead;
+      if (x.data.length < n) throw new Error(`storygrad: rope: x holds ${x.data.length} elements, needs ${n}`);
+      if (cos.data.length < T * half || sin.data.length < T * half) throw new Error(`storygrad: rope: tables hold fewer than ${T * half} elements`);
+      const y = out(n, dtype);
+      const sign = inverse ? -1 : 1;
+      for (let p = 0; p < n / 2; p++) {
+        const r = Math.floor(p / (heads * half)), i = (p % (heads * half)) % half, t = r % T;
+        const c = cos.data[t * half + i]!, s = sign * sin.data[t * half + i]!;
+        const x0 = x.data[2 * p]!, x1 = x.data[2 * p + 1]!;
+        y.data[2 * p] = x0 * c - x1 * s;
+        y.data[2 * p + 1] = x0 * s + x1 * c;
+      }
+      return be.finish(y);
     },
 
     sumSquares(xs, sizes, dtype) {

@@ -346,6 +346,58 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       return { dx, dw: normParams('rms', dy, x, null, rstd, rows, C, dtype, false).dw };
     },
 
+    swigluForward(g, l, n, dtype) {
+      ctx.check();
+      checkFloat(dtype, 'swigluForward');
+      need(g, n, dtype, 'swiglu gate');
+      need(l, n, dtype, 'swiglu linear');
+      const h = out(n, dtype);
+      if (n === 0) return h;
+      const spec: KernelSpec = { file: 'swiglu', entry: 'fwd', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: 256 }, bindings: [U, [1, 'read'], [2, 'read'], [3, 'write']] };
+      forRowChunks(ctx, 'swigluForward', () => `[${n}]`, n, [full(g, 1, dtype), full(l, 1, dtype), full(h, 1, dtype, 'write')], (_r0, rc, buffers) => {
+        run(spec, [rc, 0, 0, 0], buffers, grid1d(rc, 256, ctx.maxPerDim));
+      });
+      return h;
+    },
+
+    swigluBackward(g, l, dh, n, dtype) {
+      ctx.check();
+      checkFloat(dtype, 'swigluBackward');
+      need(g, n, dtype, 'swiglu gate');
+      need(l, n, dtype, 'swiglu linear');
+      need(dh, n, dtype, 'swiglu dh');
+      const dg = out(n, dtype), dl = out(n, dtype);
+      if (n === 0) return { dg, dl };
+      const spec: KernelSpec = {
+        file: 'swiglu', entry: 'bwd', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: 256 },
+        bindings: [U, [1, 'read'], [2, 'read'], [4, 'read'], [5, 'write'], [6, 'write']],
+      };
+      const ops = [full(g, 1, dtype), full(l, 1, dtype), full(dh, 1, dtype), full(dg, 1, dtype, 'write'), full(dl, 1, dtype, 'write')];
+      forRowChunks(ctx, 'swigluBackward', () => `[${n}]`, n, ops, (_r0, rc, buffers) => {
+        run(spec, [rc, 0, 0, 0], buffers, grid1d(rc, 256, ctx.maxPerDim));
+      });
+      return { dg, dl };
+    },
+
+    rope({ x, cos, sin, rows, T, heads, dHead, dtype, inverse }) {
+      ctx.check();
+      checkFloat(dtype, 'rope');
+      if (dHead % 2 !== 0) throw new Error(`${ERR} rope: head size ${dHead} is odd`);
+      const C = heads * dHead, half = dHead / 2, n = rows * C;
+      need(x, n, dtype, 'rope x');
+      need(cos, T * half, dtype, 'rope cos');
+      need(sin, T * half, dtype, 'rope sin');
+      const y = out(n, dtype);
+      if (n === 0) return y;
+      const spec: KernelSpec = { file: 'rope', subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: 256 }, bindings: [U, [1, 'read'], [2, 'read'], [3, 'read'], [4, 'write']] };
+      const operands = [full(x, C, dtype), whole(cos, T * half, dtype, 'a rope table'), whole(sin, T * half, dtype, 'a rope table'), full(y, C, dtype, 'write')];
+      forRowChunks(ctx, 'rope', () => `[${rows}, ${C}]`, rows, operands, (r0, rc, buffers) => {
+        const pairs = (rc * C) / 2;
+        run(spec, [pairs, half, C / 2, T, r0, f32Bits(inverse ? -1 : 1), 0, 0], buffers, grid1d(pairs, 256, ctx.maxPerDim));
+      });
+      return y;
+    },
+
     softmaxForward(x, rows, C, dtype) {
       ctx.check();
       checkFloat(dtype, 'softmaxForward');
