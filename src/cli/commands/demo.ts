@@ -23,7 +23,7 @@ export const demo: Command = {
     'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults.',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
-    { name: 'steps', type: 'integer', default: 800, value: 'N', help: 'optimizer steps' },
+    { name: 'steps', type: 'integer', default: 1000, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
     { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
