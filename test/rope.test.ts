@@ -6,12 +6,8 @@ import fc from 'fast-check';
 import * as sg from '../src/index.js';
 import { applyRope, applyRopeComposed, ropeTables } from '../src/models/rope.js';
 import { loadBackends } from './helpers/backends.js';
+import { expectCloseTensors as close } from './helpers/close.js';
 
-async function close(a: sg.Tensor, b: sg.Tensor, tol: number): Promise<void> {
-  const [x, y] = [await a.data(), await b.data()];
-  expect(x.length).toBe(y.length);
-  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!), `element ${i}`).toBeLessThanOrEqual(tol * (1 + Math.abs(y[i]!)));
-}
 
 for (const entry of await loadBackends()) {
   entry.describe(`rope on ${entry.name}`, () => {
