@@ -50,6 +50,11 @@ export class PipelineCache {
     return this.pipelines.size;
   }
 
+  /** Storage buffers bound by each compiled pipeline, by key (tests audit them against WebGPU's default limit of 8). */
+  storageBindingCounts(): Map<string, number> {
+    return new Map([...this.pipelines].map(([k, p]) => [k, storageBindings(p.bindings)]));
+  }
+
   get(spec: KernelSpec): CachedPipeline {
     const entry = spec.entry ?? 'main';
     const subs = spec.subs ?? {};
@@ -60,6 +65,11 @@ export class PipelineCache {
     const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${enables}${inc}`;
     const hit = this.pipelines.get(key);
     if (hit) return hit;
+    const storage = storageBindings(spec.bindings);
+    const limit = this.device.limits.maxStorageBuffersPerShaderStage;
+    if (storage > limit) {
+      throw new Error(`${ERR} kernel ${key} binds ${storage} storage buffers, more than this device's maxStorageBuffersPerShaderStage (${limit})`);
+    }
 
     const srcKey = `${spec.file}|${subKey}|${enables}${inc}`;
     let module = this.modules.get(srcKey);
@@ -104,6 +114,13 @@ export class PipelineCache {
     }
     return l;
   }
+}
+
+/** Number of storage (non-uniform) bindings of a kernel. */
+function storageBindings(bindings: KernelSpec['bindings']): number {
+  let n = 0;
+  for (const [, kind] of bindings) if (kind !== 'uniform') n++;
+  return n;
 }
 
 /** Full WGSL text of a kernel file after substitution (exported for tests and debugging). */
