@@ -8,11 +8,11 @@
  * per step; padding that stays zero; several binding windows; re-pointed and shared parameters;
  * state save / load; memory back to baseline; bitwise determinism. Skipped loudly without WebGPU.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as sg from '../src/index.js';
 import type { Backend, DType } from '../src/backend/backend.js';
 import type { Tensor } from '../src/tensor.js';
-import { arenaTuning, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
+import { createWebGPUBackend, type GpuStorage, type WebGPUBackend } from '../src/backend/webgpu/index.js';
 import { ARENA_BLOCK } from '../src/backend/webgpu/param-arena.js';
 import { allClose, loadBackends, webgpuOf, type Tol } from './helpers/backends.js';
 import * as R from './helpers/reference.js';
@@ -144,10 +144,6 @@ const F16: Tol = { atol: 4e-3, rtol: 4e-3 };
 const dtypes = (): DType[] => (gpuEntry && gpu().supportsF16 ? ['f32', 'f16'] : ['f32']);
 
 (gpuEntry ? describe : describe.skip)('AdamW over a parameter arena (webgpu)', () => {
-  afterEach(() => {
-    arenaTuning.maxBindingBytes = 0;
-  });
-
   for (const dtype of ['f32', 'f16'] as const) {
     it(`${dtype}: equals the per-parameter kernel bitwise, and matches the composed reference and the CPU backend (weight decay 0.1 and 0)`, async () => {
       if (!dtypes().includes(dtype)) return void console.warn('no shader-f16: f16 arena test skipped');
@@ -267,22 +263,26 @@ const dtypes = (): DType[] => (gpuEntry && gpu().supportsF16 ? ['f32', 'f16'] : 
 
   it('several binding windows (an arena above maxStorageBufferBindingSize) give the same result, one dispatch per window', async () => {
     const one = await train(gpu(), { clip: 0.5 }), oneUnclipped = await train(gpu(), {});
-    arenaTuning.maxBindingBytes = 2 * ARENA_BLOCK * 4; // two f32 blocks per window
-    expectClose(await train(gpu(), { clip: 0.5 }), one, { atol: 1e-6, rtol: 1e-5 }, 'windows'); // the norm's partial sums group differently
-    expectBitwise(await train(gpu(), {}), oneUnclipped);
-    await sg.withBackend(gpu(), async () => {
-      const { params, base } = makeParams('f32');
-      const opt = new sg.optim.AdamW(params, { lr: 0.01 });
-      setGrads(params, 0, 'f32');
-      opt.step();
-      const d0 = gpu().batcher.dispatches;
-      opt.step();
-      const blocks = params.reduce((s, p) => s + Math.max(1, Math.ceil(p.size / ARENA_BLOCK)), 0);
-      expect(gpu().batcher.dispatches - d0).toBe(Math.ceil(blocks / 2));
-      opt.zeroGrad();
-      opt.dispose();
-      for (const t of [...params, base]) t.dispose();
-    });
+    const lowered = await createWebGPUBackend({ maxBindingBytes: 2 * ARENA_BLOCK * 4 }); // two f32 blocks per window
+    try {
+      expectClose(await train(lowered, { clip: 0.5 }), one, { atol: 1e-6, rtol: 1e-5 }, 'windows'); // the norm's partial sums group differently
+      expectBitwise(await train(lowered, {}), oneUnclipped);
+      await sg.withBackend(lowered, async () => {
+        const { params, base } = makeParams('f32');
+        const opt = new sg.optim.AdamW(params, { lr: 0.01 });
+        setGrads(params, 0, 'f32');
+        opt.step();
+        const d0 = lowered.batcher.dispatches;
+        opt.step();
+        const blocks = params.reduce((s, p) => s + Math.max(1, Math.ceil(p.size / ARENA_BLOCK)), 0);
+        expect(lowered.batcher.dispatches - d0).toBe(Math.ceil(blocks / 2));
+        opt.zeroGrad();
+        opt.dispose();
+        for (const t of [...params, base]) t.dispose();
+      });
+    } finally {
+      lowered.destroy();
+    }
   });
 
   it('re-pointed and shared parameters: assign() is picked up, a detach() keeps its values, updates never show through', async () => {

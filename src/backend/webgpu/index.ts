@@ -5,4 +5,4 @@ export { kernelVariants } from './kernels.js';
 export { fusedVariants } from './fused-kernels.js';
 export { attentionVariants } from './attention.js';
 export { gpuWaitOptions } from './gpu-wait.js';
-export { arenaTuning, type ParamArena } from './param-arena.js';
+export type { ParamArena } from './param-arena.js';

@@ -36,13 +36,6 @@ import { storageBinding, type GpuStorage } from './pool.js';
 /** Elements per arena block (slots start at block boundaries). */
 export const ARENA_BLOCK = 256;
 
-/**
- * Test and benchmark knobs: `maxBindingBytes` (0 = the device limit) caps the window one
- * dispatch binds, to exercise the several-windows path on small arenas; `sumSquaresGroups`
- * (0 = by adapter) is the number of partial sums of the gradient norm.
- */
-export const arenaTuning: { maxBindingBytes: number; sumSquaresGroups: number } = { maxBindingBytes: 0, sumSquaresGroups: 0 };
-
 /** Which of an arena's buffers. */
 export type ArenaPart = 'param' | 'm' | 'v' | 'grad';
 
@@ -206,7 +199,7 @@ export class ParamArena {
 
   /** Block windows [first, first + count) that one binding can hold (aligned, at most maxBinding bytes). */
   private windows(): [number, number][] {
-    const maxBinding = arenaTuning.maxBindingBytes || this.ctx.limits.maxBinding;
+    const maxBinding = this.ctx.limits.maxBinding; // the backend's limit (lowered by createWebGPUBackend({ maxBindingBytes }))
     const per = Math.max(1, Math.floor(maxBinding / this.bb));
     const out: [number, number][] = [];
     for (let b = 0; b < this.blocks; b += per) out.push([b, Math.min(per, this.blocks - b)]);
@@ -219,7 +212,7 @@ export class ParamArena {
 
   /** Number of partial sums `sumSquares` returns. */
   private partials(): { perGroup: number; total: number } {
-    const target = arenaTuning.sumSquaresGroups || (this.ctx.kernel.software ? 16 : 512);
+    const target = this.ctx.kernel.software ? 16 : 512;
     const perGroup = Math.max(1, Math.ceil(this.blocks / target));
     const total = this.windows().reduce((s, [, count]) => s + Math.ceil(count / perGroup), 0);
     return { perGroup, total };
