@@ -82,8 +82,6 @@ for (const text of stories) {
   if (shown !== text.slice(0, shown.length)) throw new Error('story-names: token texts do not concatenate to the story');
   rows.push({ ids, starts, shown });
 }
-const lp = sg.tidy(() => sg.logSoftmax(model.forward(sg.tensor([rows[0].ids], { dtype: 'i32' }))));
-lp.dispose();
 for (const r of rows) {
   const logits = sg.tidy(() => sg.logSoftmax(model.forward(sg.tensor([r.ids], { dtype: 'i32' })))); // [1, T, V]
   const data = await logits.data();
@@ -92,7 +90,7 @@ for (const r of rows) {
   const seen = new Set();
   for (const m of mentions(r.shown)) {
     // token j (index into ids) holding the name's first character; predicted at position j - 1
-    let k = r.starts.findIndex((s, i) => s <= m.at && (i + 1 >= r.starts.length || r.starts[i + 1] > m.at));
+    const k = r.starts.findIndex((s, i) => s <= m.at && (i + 1 >= r.starts.length || r.starts[i + 1] > m.at));
     if (k < 0) continue;
     const j = k + 1;
     const row = data.subarray((j - 1) * V, j * V);
