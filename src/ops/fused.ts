@@ -7,7 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import type { Tensor } from '../tensor.js';
-import { fmt } from '../shape.js';
+import { fmt, sameShape } from '../shape.js';
 import { backendOf, requireDtype, requireFloat, requireSameDtype, wrap } from './common.js';
 
 /** [rows, C] view of x over its last axis. */
@@ -88,7 +88,7 @@ export function rmsNormFused(x: Tensor, weight?: Tensor | null, eps = 1e-5): Ten
 export function swigluFused(gate: Tensor, lin: Tensor): Tensor {
   requireFloat('swiglu', gate);
   requireSameDtype('swiglu', gate, lin);
-  if (gate.size !== lin.size || gate.rank !== lin.rank || gate.shape.some((d, i) => d !== lin.shape[i])) {
+  if (!sameShape(gate.shape, lin.shape)) {
     throw new Error(`storygrad: swiglu: gate ${gate.describe()} and linear branch ${lin.describe()} must have one shape`);
   }
   const be = backendOf('swiglu', gate, lin);
