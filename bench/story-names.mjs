@@ -9,7 +9,9 @@
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
  *    loss (nats) and top-1 accuracy of the first token of each character name, split into a name's
  *    first mention in the context window and its repeats. A model that keeps names consistent
- *    predicts repeats far better than first mentions (an induction/copying ability).
+ *    predicts repeats far better than first mentions (an induction/copying ability). Beside the
+ *    loss: P(a name), the probability the model gives to all names' first tokens at that spot
+ *    (does it know a name comes?), and P(this name | a name) (does it know which?).
  * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling): distinct names per
  *    story and the share of stories whose names are consistent, meaning at most two distinct
  *    names, the first used at least twice, and every later name mention one of those. The same
@@ -66,8 +68,10 @@ const nStories = Number(a.stories);
 const stories = (valText ? valText.split('<|endoftext|>') : [...corpus.generateStories({ seed: 1e6, count: nStories })].map((s) => s.text))
   .map((s) => s.trim()).filter((s) => s.length > 0).slice(0, nStories);
 
-const first = { n: 0, loss: 0, hit: 0 };
-const repeat = { n: 0, loss: 0, hit: 0 };
+const first = { n: 0, loss: 0, hit: 0, pName: 0, pRight: 0 };
+const repeat = { n: 0, loss: 0, hit: 0, pName: 0, pRight: 0 };
+// First tokens of every name, mid-sentence (" Lily") and at a paragraph start ("Lily").
+const NAME_STARTS = new Set([...NAMES].flatMap((n) => [tok.encode(' ' + n)[0], tok.encode(n)[0]]));
 const rows = [];
 for (const text of stories) {
   const ids = [sep, ...tok.encode(text)].slice(0, nCtx);
@@ -101,6 +105,11 @@ for (const r of rows) {
     bucket.n++;
     bucket.loss += -row[target];
     bucket.hit += best === target ? 1 : 0;
+    // Does the model know a name comes here (P of any name's first token), and which one?
+    let pName = 0;
+    for (const v of NAME_STARTS) pName += Math.exp(row[v]);
+    bucket.pName += pName;
+    bucket.pRight += Math.exp(row[target]) / pName;
     seen.add(m.name);
   }
 }
@@ -116,7 +125,8 @@ for (let seed = 0; seed < Number(a.samples); seed++) {
 }
 const ceiling = rows.map((r) => consistency(r.shown));
 
-const f = (b) => ({ mentions: b.n, loss: b.n ? b.loss / b.n : NaN, top1: b.n ? b.hit / b.n : NaN });
+const mean = (b, k) => (b.n ? b[k] / b.n : NaN);
+const f = (b) => ({ mentions: b.n, loss: mean(b, 'loss'), top1: mean(b, 'hit'), pName: mean(b, 'pName'), pRightGivenName: mean(b, 'pRight') });
 const result = {
   run: a.run, nCtx, vocab: model.config.vocabSize,
   copying: { first: f(first), repeat: f(repeat) },
@@ -131,8 +141,9 @@ if (a.json) console.log(JSON.stringify({ ...result, samples }));
 else {
   console.log(`run ${a.run}: context ${nCtx}, vocab ${result.vocab}`);
   const c = result.copying;
-  console.log(`name tokens, first mention: ${c.first.mentions} mentions, loss ${c.first.loss.toFixed(3)}, top-1 ${c.first.top1.toFixed(3)}`);
-  console.log(`name tokens, repeats:       ${c.repeat.mentions} mentions, loss ${c.repeat.loss.toFixed(3)}, top-1 ${c.repeat.top1.toFixed(3)}`);
+  const line = (b) => `${b.mentions} mentions, loss ${b.loss.toFixed(3)}, top-1 ${b.top1.toFixed(3)}, P(a name) ${b.pName.toFixed(2)}, P(this name | a name) ${b.pRightGivenName.toFixed(3)}`;
+  console.log(`name tokens, first mention: ${line(c.first)}`);
+  console.log(`name tokens, repeats:       ${line(c.repeat)}  (chance among the ${NAMES.size} names: ${(1 / NAMES.size).toFixed(3)})`);
   console.log(`generated: ${(result.generated.consistent * 100).toFixed(0)}% consistent, ${result.generated.meanDistinctNames.toFixed(2)} distinct names per story (corpus cut to ${nCtx} tokens: ${(result.corpusCeiling.consistent * 100).toFixed(0)}%, ${result.corpusCeiling.meanDistinctNames.toFixed(2)})`);
   for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, names ${s.distinct}:\n${s.text.trim()}`);
 }
