@@ -210,6 +210,30 @@ describe('storygrad generate', () => {
     expect(a.writes.join('')).toMatch(/^Once upon a time, there was/);
   }, 120_000);
 
+  const valid = join(LLAMA, '..', 'tinystories', 'valid.txt');
+  it.skipIf(!haveLlama || !existsSync(valid))('--dtype f16: greedy text is a prefix of the f32 reference, and eval agrees with f32 within 1e-3', async () => {
+    const ref = JSON.parse(readFileSync(join(LLAMA, 'reference.json'), 'utf8')).greedy as { prompt: string; text: string };
+    const c = capture();
+    const argv = ['generate', '--checkpoint', ckpt, '--tokenizer', tok512, '--prompt', ref.prompt, '--temperature', '0',
+      '--max-new-tokens', '30', '--dtype', 'f16', '--backend', 'cpu'];
+    expect(await main(argv, c.io), c.err.join('\n')).toBe(0);
+    const text = c.writes.join('').replace(/\n$/, '');
+    expect(text.length).toBeGreaterThan(ref.prompt.length + 60);
+    expect(ref.text.startsWith(text)).toBe(true);
+
+    const loss = async (dtype: string) => {
+      const e = capture();
+      const code = await main(['eval', '--checkpoint', ckpt, '--tokenizer', tok512, '--data', valid, '--max-batches', '2', '--seq', '64',
+        '--json', '--dtype', dtype, '--backend', 'cpu'], e.io);
+      expect(code, e.err.join('\n')).toBe(0);
+      return (JSON.parse(e.out.join('')) as { loss: number }).loss;
+    };
+    const [f32, f16] = [await loss('f32'), await loss('f16')];
+    expect(f32).toBeGreaterThan(0.5);
+    expect(Math.abs(f16 - f32)).toBeLessThan(1e-3);
+    expect(f16).not.toBe(f32); // the weights really were rounded to half precision
+  }, 120_000);
+
   it('a run directory with a BPE tokenizer: same text as the library, and <|endoftext|> stops it', async () => {
     const tok = BpeTokenizer.train('Once upon a time there was a cat. The cat sat.<|endoftext|>A dog ran. '.repeat(5), { vocabSize: 300 });
     const eot = tok.eosId!;

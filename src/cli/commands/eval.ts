@@ -4,7 +4,8 @@
  * run directory, else in the system's temporary directory) and read in non-overlapping windows.
  */
 import * as sg from '../../index.js';
-import { loadModelAndTokenizer } from './load-model.js';
+import { DTYPE_FLAG, loadModelAndTokenizer } from './load-model.js';
+import type { ModelDType } from '../../models/config.js';
 import { pathKind, joinPath } from '../../io/files.js';
 import { cachedShard } from '../../data/cache.js';
 import { BatchSampler } from '../../data/loader.js';
@@ -27,6 +28,7 @@ export const evaluate: Command = {
     { name: 'batch', type: 'integer', default: 8, value: 'N', help: 'windows per batch' },
     { name: 'max-batches', type: 'integer', default: 0, value: 'N', help: 'evaluate at most N batches (0 = the whole file)' },
     { name: 'json', type: 'boolean', help: 'print the result as JSON' },
+    DTYPE_FLAG,
     BACKEND_FLAG,
   ],
   async run(flags, io) {
@@ -43,7 +45,7 @@ export const evaluate: Command = {
     if (batch < 1) throw new UsageError(`--batch must be positive, got ${batch}`, 'eval');
     try {
       await sg.init({ backend: flags['backend'] as BackendChoice });
-      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath);
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath, flags.dtype as ModelDType);
       try {
         const run = runTokenizer(tok);
         const seq = (flags['seq'] as number | undefined) ?? Math.min(256, model.config.nCtx);

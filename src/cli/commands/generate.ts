@@ -5,7 +5,8 @@
  * stops at BOS, id 1) and at `<|endoftext|>` for BPE. Prints tokens/s on stderr at the end.
  */
 import * as sg from '../../index.js';
-import { loadModelAndTokenizer } from './load-model.js';
+import { DTYPE_FLAG, loadModelAndTokenizer } from './load-model.js';
+import type { ModelDType } from '../../models/config.js';
 import { pathKind } from '../../io/files.js';
 import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import { UsageError, type Command } from '../args.js';
@@ -37,6 +38,7 @@ export const generate: Command = {
     { name: 'top-k', type: 'integer', default: 0, value: 'N', help: 'sample from the k most likely tokens (0 = off)' },
     { name: 'top-p', type: 'number', default: 1, value: 'X', help: 'nucleus sampling threshold in (0, 1] (1 = off)' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the sampler' },
+    DTYPE_FLAG,
     BACKEND_FLAG,
   ],
   async run(flags, io) {
@@ -66,7 +68,7 @@ export const generate: Command = {
     };
     try {
       const d = await sg.init({ backend: flags.backend as BackendChoice });
-      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath);
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(checkpoint, tokPath, flags.dtype as ModelDType);
       try {
         if (tok.vocabSize > model.config.vocabSize) {
           throw new Error(`the tokenizer has ${tok.vocabSize} tokens but the model only ${model.config.vocabSize}: wrong --tokenizer?`);
