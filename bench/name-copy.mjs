@@ -7,7 +7,8 @@
  * afford, no mix of the embedded corpus will teach it within the demo's budget.
  *
  *   node bench/name-copy.mjs [--steps 800] [--batch 8] [--seq 64] [--layers 4] [--d-model 64]
- *       [--heads 4] [--lr 1e-2] [--names 24] [--every 100] [--tie] [--backend webgpu]
+ *       [--heads 4] [--lr 1e-2] [--names 24] [--every 100] [--tie] [--identity-ov] [--seed 0]
+ *       [--backend webgpu]
  *
  * Plain loop, constant learning rate (no schedule, no weight decay), so the figures isolate the
  * copying plateau. Every `--every` steps it prints the loss (nats) of the batch's *repeated* name
@@ -15,6 +16,8 @@
  * knows "some name of the cast pool comes here" (ln of the pool size), and the loss on all other
  * tokens. Copying has started when the repeat loss falls clearly below that chance level.
  * Names come from the corpus lexicon (`--names N` takes the first N girls' and N boys' names).
+ * `--identity-ov` starts every attention layer's value and output projections at the identity (an
+ * init that copies whatever a head attends to), to see whether that shortens the plateau.
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,8 @@ const { values: a } = parseArgs({
     names: { type: 'string', default: '24' },
     every: { type: 'string', default: '100' },
     tie: { type: 'boolean', default: false },
+    'identity-ov': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'webgpu' },
   },
 });
@@ -95,12 +100,18 @@ for (let k = 0; ids.length < 2_000_000 && ids.length < steps * B * T * 2 + 10 * 
 
 const V = tok.vocabSize;
 const model = new sg.models.GPT({
-  arch: 'llama', vocabSize: V, dModel: int('d-model'), nLayer: int('layers'), nHead: int('heads'), nCtx: T, tieEmbeddings: a.tie, seed: 0,
+  arch: 'llama', vocabSize: V, dModel: int('d-model'), nLayer: int('layers'), nHead: int('heads'), nCtx: T, tieEmbeddings: a.tie, seed: Number(a.seed),
 });
+if (a['identity-ov']) {
+  const d = model.config.dModel;
+  const eye = sg.tensor(Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)), { shape: [d, d] }); // [d, d]
+  for (const [name, p] of model.namedParameters()) if (/attn\.W_[VO]$/.test(name)) p.assign(eye);
+  eye.dispose();
+}
 const opt = new sg.optim.AdamW(model.parameters(), { lr: Number(a.lr), weightDecay: 0 });
 console.log(`${info.adapter ?? a.backend}; llama d${a['d-model']} L${a.layers} H${a.heads}, ${B} x ${T}, lr ${a.lr}, ${POOL.length} names (chance ${Math.log(POOL.length).toFixed(2)} nats), ${ids.length} tokens`);
 console.log('step  seconds  repeat-name loss  other loss');
-const draw = rng(7);
+const draw = rng(7 + Number(a.seed));
 const t0 = performance.now();
 const acc = { rep: 0, nRep: 0, other: 0, nOther: 0 };
 for (let step = 1; step <= steps; step++) {
