@@ -21,6 +21,7 @@
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
+import { ballGame, identityValueOutput, namePool, rng } from './lib/ball-games.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -46,49 +47,8 @@ const int = (k) => {
 };
 const [steps, B, T, every, nNames] = [int('steps'), int('batch'), int('seq'), int('every'), int('names')];
 
-/** xorshift32 in [0, 1). */
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-const { PERSON_NAMES } = sg.data.corpus;
-const POOL = [...PERSON_NAMES.she.slice(0, nNames), ...PERSON_NAMES.he.slice(0, nNames)];
-
-/** One turn-taking story: 2 or 3 children pass a ball; each turn names who throws and who catches. */
-function gameStory(seed) {
-  const r = rng(seed);
-  const pick = (xs) => xs[Math.floor(r() * xs.length)];
-  const cast = [];
-  const n = r() < 0.6 ? 2 : 3;
-  while (cast.length < n) {
-    const x = pick(POOL);
-    if (!cast.includes(x)) cast.push(x);
-  }
-  const place = pick(['the park', 'the yard', 'the garden', 'the beach', 'the field']);
-  const toy = pick(['ball', 'red ball', 'big ball', 'frisbee']);
-  const out = [`${cast.slice(0, -1).join(', ')} and ${cast.at(-1)} went to ${place} to play with a ${toy}.`];
-  let holder = cast[0];
-  for (let turn = 0; turn < 8; turn++) {
-    let to = pick(cast);
-    while (to === holder) to = pick(cast);
-    out.push(pick([
-      `${holder} threw the ${toy} to ${to}.`,
-      `"Catch, ${to}!" said ${holder}.`,
-      `${holder} said, "Here, ${to}!" and threw the ${toy}.`,
-      `Then ${holder} gave the ${toy} to ${to}.`,
-    ]));
-    out.push(pick([`${to} caught it.`, `${to} caught the ${toy}.`, `"Got it!" said ${to}.`, `${to} laughed.`]));
-    holder = to;
-  }
-  out.push(`They had a lot of fun.`);
-  return out.join(' ');
-}
+const POOL = namePool(nNames);
+const gameStory = (seed) => ballGame(seed, POOL);
 
 const info = await sg.init({ backend: a.backend });
 const trainText = Array.from({ length: 600 }, (_, i) => gameStory(1e6 + i)).join('\n');
@@ -102,12 +62,7 @@ const V = tok.vocabSize;
 const model = new sg.models.GPT({
   arch: 'llama', vocabSize: V, dModel: int('d-model'), nLayer: int('layers'), nHead: int('heads'), nCtx: T, tieEmbeddings: a.tie, seed: Number(a.seed),
 });
-if (a['identity-ov']) {
-  const d = model.config.dModel;
-  const eye = sg.tensor(Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)), { shape: [d, d] }); // [d, d]
-  for (const [name, p] of model.namedParameters()) if (/attn\.W_[VO]$/.test(name)) p.assign(eye);
-  eye.dispose();
-}
+if (a['identity-ov']) identityValueOutput(model);
 const opt = new sg.optim.AdamW(model.parameters(), { lr: Number(a.lr), weightDecay: 0 });
 console.log(`${info.adapter ?? a.backend}; llama d${a['d-model']} L${a.layers} H${a.heads}, ${B} x ${T}, lr ${a.lr}, ${POOL.length} names (chance ${Math.log(POOL.length).toFixed(2)} nats), ${ids.length} tokens`);
 console.log('step  seconds  repeat-name loss  other loss');

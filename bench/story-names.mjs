@@ -65,7 +65,7 @@ model.eval();
 // ---- 1. name copying on held-out stories ----
 const valText = await readFile(`${a.run}/corpus-val.txt`, 'utf8').catch(() => null);
 const nStories = Number(a.stories);
-const stories = (valText ? valText.split('<|endoftext|>') : [...corpus.generateStories({ seed: 1e6, count: nStories })].map((s) => s.text))
+const stories = (valText ? valText.split('<|endoftext|>') : corpus.generateStories({ seed: 1e6, count: nStories }))
   .map((s) => s.trim()).filter((s) => s.length > 0).slice(0, nStories);
 
 const first = { n: 0, loss: 0, hit: 0, pName: 0, pRight: 0 };
