@@ -5,8 +5,10 @@
  * After each phase it reports, on held-out games and held-out stories, the repeated names' loss
  * and P(this name | a name) (the probability of the right name among all names; chance is 1/N).
  *
- *   node bench/name-curriculum.mjs [--game-steps 1000] [--story-steps 500] [--seed 2]
+ *   node bench/name-curriculum.mjs [--game-steps 1000] [--story-steps 500] [--mix 0] [--seed 2]
  *       [--untied] [--random-ov] [--batch 8] [--seq 64] [--lr 1e-2] [--out DIR] [--backend webgpu]
+ *
+ * `--mix X` keeps a share X of games among the documents of the story phase.
  *
  * Defaults: tied embeddings and identity value/output projections (the init that shortens the
  * copying plateau, see bench/RESULTS.md); the demo's model shape (llama d 64, 4 layers, 4 heads).
@@ -20,6 +22,7 @@ const { values: a } = parseArgs({
   options: {
     'game-steps': { type: 'string', default: '1000' },
     'story-steps': { type: 'string', default: '500' },
+    mix: { type: 'string', default: '0' },
     seed: { type: 'string', default: '2' },
     untied: { type: 'boolean', default: false },
     'random-ov': { type: 'boolean', default: false },
@@ -40,6 +43,10 @@ const [gameSteps, storySteps, seed, B, T] = [int('game-steps', 0), int('story-st
 const POOL = namePool(99); // every person name of the lexicon (48)
 const game = (i) => ballGame(i, POOL);
 const story = (i) => sg.data.generateStory(sg.data.corpus.storySeed(seed, i));
+const mix = Number(a.mix);
+if (!(mix >= 0 && mix < 1)) throw new Error(`--mix must be in [0, 1), got '${a.mix}'`);
+/** The story phase's documents: a share `mix` of games among the stories. */
+const storyPhase = (i) => (((Math.imul(i + 1, 2654435761) >>> 0) / 4294967296) < mix ? game(5e6 + i) : story(i));
 
 const info = await sg.init({ backend: a.backend });
 const tok = sg.tokenizers.BpeTokenizer.train(
@@ -59,7 +66,7 @@ function tokens(doc, first, n) {
 const model = new sg.models.GPT({ arch: 'llama', vocabSize: tok.vocabSize, dModel: 64, nLayer: 4, nHead: 4, nCtx: T, tieEmbeddings: !a.untied, seed });
 if (!a['random-ov']) identityValueOutput(model);
 console.log(`${info.backend}; llama d64 L4 H4, ${a.untied ? 'untied' : 'tied'}, ${a['random-ov'] ? 'random' : 'identity'} value/output, ` +
-  `seed ${seed}; ${gameSteps} steps of games, then ${storySteps} of stories (${B} x ${T}, lr ${a.lr}); ${nameIds.size} single-token names`);
+  `seed ${seed}; ${gameSteps} steps of games, then ${storySteps} of stories${mix ? ` (${mix * 100}% games)` : ''} (${B} x ${T}, lr ${a.lr}); ${nameIds.size} single-token names`);
 
 /** Repeated names in held-out documents: mean loss and P(this name | a name); plus the loss of all tokens. */
 async function copying(doc, first) {
@@ -101,7 +108,7 @@ async function phase(label, doc, steps) {
 }
 
 await phase('games', game, gameSteps);
-await phase('stories', story, storySteps);
+await phase('stories', storyPhase, storySteps);
 if (a.out) {
   await sg.io.saveModel(a.out, model, { tokenizer: tok });
   console.log(`saved to ${a.out}`);
