@@ -5,10 +5,11 @@
  * After each phase it reports, on held-out games and held-out stories, the repeated names' loss
  * and P(this name | a name) (the probability of the right name among all names; chance is 1/N).
  *
- *   node bench/name-curriculum.mjs [--game-steps 1000] [--story-steps 500] [--mix 0] [--seed 2]
+ *   node bench/name-curriculum.mjs [--game-steps 1000] [--story-steps 500] [--mix 0] [--flat-games] [--seed 2]
  *       [--untied] [--random-ov] [--batch 8] [--seq 64] [--lr 1e-2] [--out DIR] [--backend webgpu]
  *
- * `--mix X` keeps a share X of games among the documents of the story phase.
+ * `--mix X` keeps a share X of games among the documents of the story phase; `--flat-games` holds
+ * the learning rate at its peak after warmup during the games (no cosine decay there).
  *
  * Defaults: tied embeddings and identity value/output projections (the init that shortens the
  * copying plateau, see bench/RESULTS.md); the demo's model shape (llama d 64, 4 layers, 4 heads).
@@ -23,6 +24,7 @@ const { values: a } = parseArgs({
     'game-steps': { type: 'string', default: '1000' },
     'story-steps': { type: 'string', default: '500' },
     mix: { type: 'string', default: '0' },
+    'flat-games': { type: 'boolean', default: false },
     seed: { type: 'string', default: '2' },
     untied: { type: 'boolean', default: false },
     'random-ov': { type: 'boolean', default: false },
@@ -92,11 +94,11 @@ async function copying(doc, first) {
   return `${n} repeats: loss ${(loss / n).toFixed(2)}, P(this name | a name) ${(pRight / n).toFixed(3)}; all tokens ${(all / nAll).toFixed(2)}`;
 }
 
-async function phase(label, doc, steps) {
+async function phase(label, doc, steps, flat = false) {
   if (steps === 0) return;
   const train = new sg.data.BatchSampler(tokens(doc, 0, steps * B * T + 20 * T), { batchSize: B, seqLen: T, seed });
   const trainer = new sg.train.Trainer({
-    model, train, steps, lr: Number(a.lr), warmupSteps: 50, weightDecay: 0.1, gradClip: 1, evalEvery: 0, logEvery: Math.max(1, Math.floor(steps / 5)),
+    model, train, steps, lr: Number(a.lr), minLr: flat ? Number(a.lr) : undefined, warmupSteps: 50, weightDecay: 0.1, gradClip: 1, evalEvery: 0, logEvery: Math.max(1, Math.floor(steps / 5)),
     log: (line) => console.log(`  ${label} ${line}`),
   });
   const t0 = performance.now();
@@ -107,7 +109,7 @@ async function phase(label, doc, steps) {
   console.log(`  held-out stories: ${await copying(story, 4e6)}  (chance: 1/${nameIds.size} = ${(1 / nameIds.size).toFixed(3)})`);
 }
 
-await phase('games', game, gameSteps);
+await phase('games', game, gameSteps, a['flat-games']);
 await phase('stories', storyPhase, storySteps);
 if (a.out) {
   await sg.io.saveModel(a.out, model, { tokenizer: tok });
