@@ -103,7 +103,7 @@ async function phase(label, doc, steps, flat = false) {
   });
   const t0 = performance.now();
   await trainer.run();
-  trainer.dispose?.();
+  trainer.optimizer.dispose(); // its moments and parameter arena; the next phase starts a fresh optimizer
   console.log(`after ${label} (${((performance.now() - t0) / 1000).toFixed(0)} s):`);
   console.log(`  held-out games:   ${await copying(game, 3e6)}`);
   console.log(`  held-out stories: ${await copying(story, 4e6)}  (chance: 1/${nameIds.size} = ${(1 / nameIds.size).toFixed(3)})`);
