@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ADULTS, ANIMAL_NAMES, KINDS, PERSON_NAMES, PLACES, PLOT_IDS, TOYS, Rng, corpusText, generateStories, generateStory,
-  generateStoryWithFacts, seedKey, storySeed, storyStream, writeCorpusFile, type Story,
+  generateStoryWithFacts, seedKey, storySeed, storyStream, writeCorpusFile, type Story, generateCatchGame, isCatchGame,
   ANIMAL_FACTS, THING_FACTS, WORLD_FACTS,
 } from '../src/data/corpus/index.js';
 import { main } from '../src/cli/main.js';
@@ -134,6 +134,47 @@ describe('corpus: determinism and seeds', () => {
     for (const s of STORIES) counts.set(s.facts.plot, (counts.get(s.facts.plot) ?? 0) + 1);
     expect(PLOT_IDS.length).toBeGreaterThanOrEqual(10);
     for (const p of PLOT_IDS) expect(counts.get(p) ?? 0, p).toBeGreaterThan(N / PLOT_IDS.length / 2);
+  });
+});
+
+describe('corpus: games of catch', () => {
+  const GAMES = Array.from({ length: 300 }, (_, i) => generateCatchGame(storySeed(3, i)));
+  const PEOPLE = new Set(Object.values(PERSON_NAMES).flat());
+  it('are deterministic, well formed and name-dense: a name is at least a sixth of the words', () => {
+    expect(generateCatchGame(77)).toBe(generateCatchGame(77));
+    expect(new Set(GAMES).size).toBe(300);
+    for (const g of GAMES) {
+      const names = words(g).filter((w) => ALL_NAMES.has(w));
+      expect(names.every((n) => PEOPLE.has(n)), g).toBe(true);
+      expect(names.length / words(g).length, g).toBeGreaterThan(1 / 6);
+      expect(structureProblems(g, new Set(names)), g).toEqual([]);
+    }
+  });
+  it('keep to a cast of 2 or 3, each named at least three times, and every throw goes to someone else', () => {
+    let storyLike = 0;
+    for (const g of GAMES) {
+      const counts = new Map<string, number>();
+      for (const w of words(g)) if (ALL_NAMES.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
+      expect(counts.size === 2 || counts.size === 3, g).toBe(true);
+      for (const [n, k] of counts) expect(k, `${n} in ${g}`).toBeGreaterThanOrEqual(3);
+      for (const m of g.matchAll(/(\w+) threw the [a-z ]+? to (\w+)\./g)) expect(m[1]).not.toBe(m[2]);
+      if (/^(Once upon a time|There was once)/.test(g)) storyLike++;
+    }
+    expect(storyLike).toBeGreaterThan(100); // about half open the way the stories do
+    expect(storyLike).toBeLessThan(200);
+  });
+  it('replace a share of a stream\'s documents and leave the other stories as they were', () => {
+    const plain = generateStories({ seed: 8, count: 1000 });
+    const mixed = generateStories({ seed: 8, count: 1000, catchGames: 0.2 });
+    const games = mixed.filter((d, i) => d !== plain[i]);
+    expect(games.length).toBeGreaterThan(160);
+    expect(games.length).toBeLessThan(240);
+    mixed.forEach((d, i) => expect(d).toBe(isCatchGame(8, i, 0.2) ? generateCatchGame(storySeed(8, i)) : plain[i]));
+    expect(generateStories({ seed: 8, count: 30, catchGames: 1 })).toEqual(Array.from({ length: 30 }, (_, i) => generateCatchGame(storySeed(8, i))));
+    expect(generateStories({ seed: 8, count: 30, catchGames: 0 })).toEqual(plain.slice(0, 30));
+    const it = storyStream(8, 10, 0.2);
+    expect([it.next().value, it.next().value]).toEqual(mixed.slice(10, 12));
+    expect(() => generateStories({ seed: 8, count: 3, catchGames: 1.5 })).toThrow(/catchGames must be a share in \[0, 1\], got 1.5/);
   });
 });
 

@@ -20,6 +20,62 @@ describe('GPT config', () => {
       .toThrow(/multiple of nKvHead/);
     expect(() => new sg.models.GPT({ arch: 'bert' as 'gpt2', vocabSize: 0, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2 }))
       .toThrow(/arch must be.*vocabSize must be a positive integer/);
+    expect(() => new sg.models.GPT({ arch: 'llama', vocabSize: 10, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, embedInitStd: 0 }))
+      .toThrow(/embedInitStd must be a positive number, got 0/);
+    expect(() => new sg.models.GPT({ arch: 'llama', vocabSize: 10, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, valueOutputInit: 'eye' as 'identity' }))
+      .toThrow(/valueOutputInit must be 'normal' or 'identity', got 'eye'/);
+  });
+
+  it('embedInitStd sets the spread of the token embedding; the default stays 0.02', async () => {
+    const std = async (m: InstanceType<typeof sg.models.GPT>) => {
+      const w = Array.from(await m.embed.W_E.data());
+      const mean = w.reduce((a, b) => a + b, 0) / w.length;
+      return Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length);
+    };
+    const shape = { arch: 'llama', vocabSize: 256, nCtx: 8, dModel: 32, nLayer: 1, nHead: 2 } as const;
+    const wide = new sg.models.GPT({ ...shape, embedInitStd: 0.3 });
+    const plain = new sg.models.GPT(shape);
+    // 8,192 draws: the sample std is within 3% of the true one.
+    expect(await std(wide)).toBeGreaterThan(0.29);
+    expect(await std(wide)).toBeLessThan(0.31);
+    expect(await std(plain)).toBeGreaterThan(0.0194);
+    expect(await std(plain)).toBeLessThan(0.0206);
+    expect(wide.config.embedInitStd).toBe(0.3);
+    wide.dispose();
+    plain.dispose();
+  });
+
+  it("unembedInit 'embed' starts an untied W_U equal to W_E, in a buffer of its own", async () => {
+    const m = new sg.models.GPT({ arch: 'llama', vocabSize: 32, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, embedInitStd: 0.3, unembedInit: 'embed', seed: 4 });
+    const e = Array.from(await m.embed.W_E.data());
+    expect(Array.from(await m.unembed!.W_U.data())).toEqual(e);
+    m.embed.W_E.assign(sg.zeros([32, 8]));
+    expect(Array.from(await m.unembed!.W_U.data())).toEqual(e);
+    const plain = new sg.models.GPT({ arch: 'llama', vocabSize: 32, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, seed: 4 });
+    expect(Array.from(await plain.unembed!.W_U.data())).not.toEqual(Array.from(await plain.embed.W_E.data()));
+    expect(() => new sg.models.GPT({ arch: 'llama', vocabSize: 32, nCtx: 8, dModel: 8, nLayer: 1, nHead: 2, unembedInit: 'copy' as 'embed' }))
+      .toThrow(/unembedInit must be 'normal' or 'embed', got 'copy'/);
+    m.dispose();
+    plain.dispose();
+  });
+
+  it("valueOutputInit 'identity' makes every head add the residual it attends to", async () => {
+    // Without GQA W_V and W_O are identities; with it (2 heads per kv head) the output is the first nKvHead*dHead dims.
+    for (const [nKvHead, kept] of [[4, 8], [2, 4]] as const) {
+      const m = new sg.models.GPT({ arch: 'llama', vocabSize: 16, nCtx: 8, dModel: 8, nLayer: 2, nHead: 4, nKvHead, valueOutputInit: 'identity' });
+      const attn = m.blocks[1]!.attn;
+      expect(attn.W_V.shape).toEqual([kept, 8]);
+      expect(attn.W_V.requiresGrad && attn.W_O.requiresGrad).toBe(true);
+      if (nKvHead === 4) {
+        const v = await attn.W_V.data(), o = await attn.W_O.data();
+        for (let i = 0; i < 64; i++) expect([v[i], o[i]]).toEqual(i % 9 === 0 ? [1, 1] : [0, 0]);
+      }
+      // Two positions holding the same vector: whatever the pattern, each head returns that vector.
+      const row = Array.from({ length: 8 }, (_, i) => (i % 3) - 0.7 * i);
+      const y = await attn.forward(sg.tensor([[row, row]]), null).data(); // [1, 2, 8]
+      for (let t = 0; t < 2; t++) for (let i = 0; i < 8; i++) expect(y[t * 8 + i]).toBeCloseTo(i < kept ? row[i]! : 0, 5);
+      m.dispose();
+    }
   });
 });
 

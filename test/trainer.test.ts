@@ -22,6 +22,24 @@ describe('learning-rate schedule', () => {
     expect(learningRateAt(500, o)).toBeCloseTo(1e-4, 12);
     for (let s = 10; s < 110; s++) expect(learningRateAt(s + 1, o)).toBeLessThanOrEqual(learningRateAt(s, o));
   });
+  it('holds the peak for stableSteps after warmup, then runs the cosine over the remaining steps', () => {
+    const o = { lr: 1e-3, warmupSteps: 10, stableSteps: 40, totalSteps: 150, minLr: 1e-4 };
+    expect(learningRateAt(4, o)).toBeCloseTo(5e-4, 12);
+    for (let s = 9; s < 50; s++) expect(learningRateAt(s, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(100, o)).toBeCloseTo(5.5e-4, 12); // halfway through the 100 cosine steps
+    expect(learningRateAt(150, o)).toBeCloseTo(1e-4, 12);
+    expect(learningRateAt(60, { ...o, stableSteps: 0 })).toBeCloseTo(learningRateAt(60, { lr: 1e-3, warmupSteps: 10, totalSteps: 150, minLr: 1e-4 }), 15);
+  });
+  it('with rewarmup warms up again when the stable steps end, then runs the cosine over what is left', () => {
+    const o = { lr: 1e-3, warmupSteps: 10, stableSteps: 40, rewarmup: true, totalSteps: 160, minLr: 1e-4 };
+    expect(learningRateAt(49, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(50, o)).toBeCloseTo(1e-4, 12); // the second warmup starts from lr / warmupSteps
+    expect(learningRateAt(54, o)).toBeCloseTo(5e-4, 12);
+    expect(learningRateAt(59, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(60, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(110, o)).toBeCloseTo(5.5e-4, 12); // halfway through the 100 cosine steps
+    expect(learningRateAt(160, o)).toBeCloseTo(1e-4, 12);
+  });
 });
 
 describe('loss plot', () => {

@@ -23,6 +23,25 @@ export interface GPTConfig {
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
   /**
+   * Standard deviation of the token embedding `embed.W_E` at initialisation (default 0.02). With
+   * tied embeddings a larger value (0.3 at d 64) lets a head that copies an earlier token's
+   * embedding raise that token's logit from the first step, which shortens the plateau before a
+   * small model learns to copy names (bench/RESULTS.md, "Why names do not copy").
+   */
+  embedInitStd?: number;
+  /**
+   * Initialisation of the attention value and output projections: 'normal' (default, std 0.02)
+   * or 'identity' (`W_V` and `W_O` start as identity maps, so every head adds the residual of
+   * what it attends to: a copying head from step 0).
+   */
+  valueOutputInit?: 'normal' | 'identity';
+  /**
+   * Initialisation of an untied unembedding `unembed.W_U`: 'normal' (default, std 0.02) or
+   * 'embed' (a copy of the token embedding: the model starts as if tied, so copying an attended
+   * token's embedding raises its logit, and the two matrices then train apart).
+   */
+  unembedInit?: 'normal' | 'embed';
+  /**
    * dtype the parameters are created in (default 'f32'); 'f16' needs a backend with f16 support
    * (see `Module.to`). Not an architecture field: the resolved config does not keep it, read
    * `model.dtype` instead (it follows `model.to()`).
@@ -51,6 +70,13 @@ export function resolveConfig(c: GPTConfig): ResolvedGPTConfig {
   const llamaMlp = Math.ceil((2 * 4 * c.dModel) / 3 / 32) * 32;
   const dMlp = c.dMlp ?? (c.arch === 'llama' ? llamaMlp : 4 * c.dModel);
   if (!Number.isInteger(dMlp) || dMlp <= 0) problems.push(`dMlp must be a positive integer, got ${dMlp}`);
+  if (c.embedInitStd !== undefined && !(c.embedInitStd > 0 && Number.isFinite(c.embedInitStd))) problems.push(`embedInitStd must be a positive number, got ${c.embedInitStd}`);
+  if (c.valueOutputInit !== undefined && c.valueOutputInit !== 'normal' && c.valueOutputInit !== 'identity') {
+    problems.push(`valueOutputInit must be 'normal' or 'identity', got '${String(c.valueOutputInit)}'`);
+  }
+  if (c.unembedInit !== undefined && c.unembedInit !== 'normal' && c.unembedInit !== 'embed') {
+    problems.push(`unembedInit must be 'normal' or 'embed', got '${String(c.unembedInit)}'`);
+  }
   if (c.dtype !== undefined && c.dtype !== 'f32' && c.dtype !== 'f16') problems.push(`dtype must be 'f32' or 'f16', got '${String(c.dtype)}'`);
   if (problems.length) throw new Error(`storygrad: invalid GPT config: ${problems.join('; ')}`);
   return {
@@ -60,5 +86,8 @@ export function resolveConfig(c: GPTConfig): ResolvedGPTConfig {
     normEps: c.normEps ?? 1e-5,
     ropeTheta: c.ropeTheta ?? 10000,
     seed: c.seed ?? 0,
+    embedInitStd: c.embedInitStd ?? 0.02,
+    valueOutputInit: c.valueOutputInit ?? 'normal',
+    unembedInit: c.unembedInit ?? 'normal',
   };
 }

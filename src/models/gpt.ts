@@ -8,7 +8,7 @@
 import type { Tensor } from '../tensor.js';
 import { Module, requireDtypeSupport } from '../nn/module.js';
 import { getBackend } from '../runtime.js';
-import { ones, randn, zeros } from '../ops/creation.js';
+import { ones, randn, tensor, zeros } from '../ops/creation.js';
 import { add, gelu } from '../ops/elementwise.js';
 import { swigluFused } from '../ops/fused.js';
 import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
@@ -38,6 +38,9 @@ export interface ForwardOptions {
 
 const param = (t: Tensor): Tensor => { t.requiresGrad = true; return t; };
 const normal = (shape: number[], std: number, seed: number, dtype: ModelDType) => randn(shape, { seed, scale: std, dtype, requiresGrad: true });
+/** A trainable [rows, cols] matrix whose entry (r, c) is at(r, c). */
+const matrix = (rows: number, cols: number, dtype: ModelDType, at: (r: number, c: number) => number) =>
+  param(tensor(Array.from({ length: rows * cols }, (_, i) => at(Math.floor(i / cols), i % cols)), { shape: [rows, cols], dtype }));
 
 /** A norm layer: LayerNorm (w, b) for gpt2, RMSNorm (w) for llama. */
 export class Norm extends Module {
@@ -83,8 +86,14 @@ export class Attention extends Module {
     const std = 0.02;
     this.W_Q = normal([nHead * dHead, d], std, seed + 1, dtype);
     this.W_K = normal([nKvHead * dHead, d], std, seed + 2, dtype);
-    this.W_V = normal([nKvHead * dHead, d], std, seed + 3, dtype);
-    this.W_O = normal([d, nHead * dHead], std / Math.sqrt(2 * nLayer), seed + 4, dtype);
+    // 'identity': W_V keeps the first nKvHead*dHead input dims; W_O writes each head's output back to
+    // the dims its kv head read, averaged over the heads sharing that kv head (the plain identity without GQA).
+    const copy = cfg.valueOutputInit === 'identity';
+    const group = nHead / nKvHead;
+    this.W_V = copy ? matrix(nKvHead * dHead, d, dtype, (r, c) => (r === c ? 1 : 0)) : normal([nKvHead * dHead, d], std, seed + 3, dtype);
+    this.W_O = copy
+      ? matrix(d, nHead * dHead, dtype, (r, c) => (r === Math.floor(c / dHead / group) * dHead + (c % dHead) ? 1 / group : 0))
+      : normal([d, nHead * dHead], std / Math.sqrt(2 * nLayer), seed + 4, dtype);
     const bias = (n: number) => (arch === 'gpt2' ? param(zeros([n], { dtype })) : null);
     this.b_Q = bias(nHead * dHead);
     this.b_K = bias(nKvHead * dHead);
@@ -192,7 +201,7 @@ export class Block extends Module {
 /** Token embedding holder (`embed.W_E` [V, d]). */
 export class Embed extends Module {
   W_E: Tensor;
-  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32') { super(); this.W_E = normal([vocab, d], 0.02, seed, dtype); }
+  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32', std = 0.02) { super(); this.W_E = normal([vocab, d], std, seed, dtype); }
 }
 
 /** Learned positions (`pos_embed.W_pos` [nCtx, d]). */
@@ -204,7 +213,7 @@ export class PosEmbed extends Module {
 /** Untied classifier (`unembed.W_U` [V, d]). */
 export class Unembed extends Module {
   W_U: Tensor;
-  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32') { super(); this.W_U = normal([vocab, d], 0.02, seed, dtype); }
+  constructor(vocab: number, d: number, seed: number, dtype: ModelDType = 'f32', std = 0.02) { super(); this.W_U = normal([vocab, d], std, seed, dtype); }
 }
 
 /** A decoder-only transformer language model. */
@@ -228,11 +237,13 @@ export class GPT extends Module {
     const s = cfg.seed * 1000;
     const dtype = config.dtype ?? 'f32';
     requireDtypeSupport(getBackend(), dtype, `GPT: dtype '${dtype}'`);
-    this.embed = new Embed(cfg.vocabSize, cfg.dModel, s + 1, dtype);
+    this.embed = new Embed(cfg.vocabSize, cfg.dModel, s + 1, dtype, cfg.embedInitStd);
     this.pos_embed = cfg.arch === 'gpt2' ? new PosEmbed(cfg.nCtx, cfg.dModel, s + 2, dtype) : null;
     this.blocks = Array.from({ length: cfg.nLayer }, (_, l) => new Block(cfg, s + 10 * (l + 1), dtype));
     this.ln_final = new Norm(cfg.dModel, cfg.arch === 'gpt2' ? 'layer' : 'rms', cfg.normEps, dtype);
-    this.unembed = cfg.tieEmbeddings ? null : new Unembed(cfg.vocabSize, cfg.dModel, s + 3, dtype);
+    // unembedInit 'embed': the embedding's seed and spread draw the same values into a buffer of its own.
+    const copy = cfg.unembedInit === 'embed';
+    this.unembed = cfg.tieEmbeddings ? null : new Unembed(cfg.vocabSize, cfg.dModel, copy ? s + 1 : s + 3, dtype, copy ? cfg.embedInitStd : 0.02);
   }
 
   /**

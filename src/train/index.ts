@@ -2,6 +2,7 @@
 export { Trainer, NonFiniteLossError } from './trainer.js';
 export type { TrainerOptions, TrainResult, TrainBatches, EvalBatches, SampleDecoder } from './trainer.js';
 export { learningRateAt } from './schedule.js';
+export { CurriculumBatches } from './curriculum.js';
 export type { ScheduleOptions } from './schedule.js';
 export { saveCheckpoint, loadCheckpoint, findCheckpoint } from './checkpoint.js';
 export type { TrainingState } from './checkpoint.js';

@@ -8,7 +8,8 @@
  *   <out>/checkpoint/          latest checkpoint (checkpoint.ts)
  *   <out>/metrics.jsonl, loss.svg
  *
- * Without a validation file the last `valFraction` of the training tokens (2% by default, at
+ * With `first` (a curriculum) the first steps train on another text file, tokenized into the same
+ * shard cache. Without a validation file the last `valFraction` of the training tokens (2% by default, at
  * most 1M) is held out and never trained on. `resume` reads run.json and continues the run.
  */
 import type { GPTConfig } from '../models/config.js';
@@ -18,7 +19,8 @@ import type { TokenArray } from '../data/shard.js';
 import { BatchSampler } from '../data/loader.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { manualSeed } from '../ops/creation.js';
-import { Trainer, type TrainResult } from './trainer.js';
+import { Trainer, type TrainBatches, type TrainResult } from './trainer.js';
+import { CurriculumBatches } from './curriculum.js';
 import { resolveRunTokenizer, runTokenizerFromFile, type RunTokenizer } from './run-tokenizer.js';
 
 /** Training options stored in run.json. */
@@ -29,6 +31,10 @@ export interface RunTrainOptions {
   lr: number;
   minLr?: number;
   warmupSteps?: number;
+  /** Steps at the peak learning rate after warmup, before the cosine (default 0). */
+  stableSteps?: number;
+  /** Warm up again when the stable steps end (default false). */
+  rewarmup?: boolean;
   weightDecay?: number;
   gradClip?: number;
   gradAccum?: number;
@@ -53,6 +59,11 @@ export interface TrainRunOptions {
   train?: RunTrainOptions;
   /** Continue the run in `out` from its checkpoint (other options come from run.json). */
   resume?: boolean;
+  /**
+   * A curriculum: the first `steps` optimizer steps train on the text file `data` instead (for
+   * example name-dense games of catch before stories), tokenized with the run's tokenizer.
+   */
+  first?: { data: string; steps: number };
   /** Held-out fraction of the training tokens when there is no `val` (default 0.02). */
   valFraction?: number;
   /**
@@ -72,7 +83,7 @@ export interface RunManifest {
   model: GPTConfig;
   train: RunTrainOptions;
   tokenizer: { kind: RunTokenizer['kind']; file: RunTokenizer['fileName']; spec: string };
-  data: { train: string; val: string | null; valFraction: number };
+  data: { train: string; val: string | null; valFraction: number; first?: { data: string; steps: number } };
 }
 
 /** What {@link trainRun} returns. */
@@ -132,6 +143,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     if (exists) throw new Error(`storygrad: train: ${out} already holds a run; pass --resume to continue it or choose another --out`);
     await fs.stat(opts.data).catch(() => { throw new Error(`storygrad: train: --data ${opts.data}: no such file`); });
     if (opts.val) await fs.stat(opts.val).catch(() => { throw new Error(`storygrad: train: --val ${opts.val}: no such file`); });
+    if (opts.first) {
+      const { data, steps } = opts.first;
+      await fs.stat(data).catch(() => { throw new Error(`storygrad: train: --first-data ${data}: no such file`); });
+      if (!Number.isInteger(steps) || steps < 0 || steps > opts.train.steps) {
+        throw new Error(`storygrad: train: --first-steps must be an integer in [0, --steps ${opts.train.steps}], got ${steps}`);
+      }
+    }
     await fs.mkdir(out, { recursive: true });
     const spec = opts.tokenizer ?? 'bpe:1024';
     tokenizer = await resolveRunTokenizer(spec, opts.data, log);
@@ -143,7 +161,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       model: { ...shape, vocabSize: tokenizer.vocabSize, nCtx: nCtx ?? opts.train.seqLen } as GPTConfig,
       train: opts.train,
       tokenizer: { kind: tokenizer.kind, file: tokenizer.fileName, spec },
-      data: { train: opts.data, val: opts.val ?? null, valFraction: opts.valFraction ?? 0.02 },
+      data: { train: opts.data, val: opts.val ?? null, valFraction: opts.valFraction ?? 0.02, ...(opts.first ? { first: opts.first } : {}) },
     };
     if (manifest.train.seqLen > manifest.model.nCtx) {
       throw new Error(`storygrad: train: --seq ${manifest.train.seqLen} exceeds the model context ${manifest.model.nCtx}`);
@@ -173,18 +191,28 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   }
 
   const t = manifest.train;
+  let trainBatches: TrainBatches = new BatchSampler(trainTokens, { batchSize: t.batchSize, seqLen: t.seqLen, seed: t.seed });
+  const first = manifest.data.first;
+  if (first) {
+    const firstShard = await cachedShard(first.data, shardDir, tokenizer, key, { ...shardOpts, onProgress: progress('first-stage') });
+    log(`data: ${first.data}: ${firstShard.shard.tokens.length.toLocaleString('en-US')} tokens for the first ${first.steps} steps (${firstShard.reused ? 'cached shard' : 'tokenized'})`);
+    const firstBatches = new BatchSampler(firstShard.shard.tokens, { batchSize: t.batchSize, seqLen: t.seqLen, seed: t.seed });
+    trainBatches = new CurriculumBatches(firstBatches, trainBatches, first.steps, t.gradAccum ?? 1);
+  }
   manualSeed(t.seed);
   const model = new GPT({ ...manifest.model, seed: manifest.model.seed ?? t.seed });
   let trainer: Trainer | undefined;
   try {
     trainer = new Trainer({
       model,
-      train: new BatchSampler(trainTokens, { batchSize: t.batchSize, seqLen: t.seqLen, seed: t.seed }),
+      train: trainBatches,
       val: new BatchSampler(valTokens, { batchSize: t.batchSize, seqLen: t.seqLen }),
       steps: t.steps,
       lr: t.lr,
       minLr: t.minLr,
       warmupSteps: t.warmupSteps,
+      stableSteps: t.stableSteps,
+      rewarmup: t.rewarmup,
       weightDecay: t.weightDecay,
       gradClip: t.gradClip,
       gradAccum: t.gradAccum,

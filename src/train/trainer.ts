@@ -59,6 +59,10 @@ export interface TrainerOptions {
   minLr?: number;
   /** Warmup steps (default min(100, steps / 10)). */
   warmupSteps?: number;
+  /** Steps held at the peak learning rate after warmup, before the cosine starts (default 0). */
+  stableSteps?: number;
+  /** Warm up again when the stable steps end (a curriculum changing its data there; default false). */
+  rewarmup?: boolean;
   weightDecay?: number;
   betas?: [number, number];
   /** Clip the global gradient norm to this (default 1; 0 = off). */
@@ -143,6 +147,9 @@ export class Trainer {
       warmupSteps: opts.warmupSteps ?? Math.min(100, Math.floor(opts.steps / 10)),
     };
     if (!Number.isInteger(this.o.gradAccum) || this.o.gradAccum < 1) throw new Error(`storygrad: Trainer: gradAccum must be a positive integer, got ${this.o.gradAccum}`);
+    if (opts.stableSteps !== undefined && !(Number.isInteger(opts.stableSteps) && opts.stableSteps >= 0)) {
+      throw new Error(`storygrad: Trainer: stableSteps must be a non-negative integer, got ${opts.stableSteps}`);
+    }
     if (!(this.o.lr > 0)) throw new Error(`storygrad: Trainer: lr must be positive, got ${this.o.lr}`);
     this.model = opts.model;
     this.optimizer = new AdamW(opts.model.parameters(), {
@@ -255,7 +262,7 @@ export class Trainer {
     let tokensThisRun = 0;
     let lastLoss = NaN;
     let interrupted = false;
-    const schedule = { lr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr };
+    const schedule = { lr: o.lr, warmupSteps: o.warmupSteps, stableSteps: o.stableSteps, rewarmup: o.rewarmup, totalSteps: o.steps, minLr: o.minLr };
     const isEvalStep = (s: number) => s === o.steps || (o.evalEvery > 0 && s % o.evalEvery === 0);
     const checkpointEvery = o.checkpointEvery ?? o.evalEvery;
     const isCheckpointStep = (s: number) => s === o.steps || (checkpointEvery > 0 && s % checkpointEvery === 0);

@@ -20,6 +20,10 @@ export const MODEL_FLAGS: FlagSpec[] = [
   { name: 'n-kv-head', type: 'integer', value: 'N', help: 'key/value heads (llama; default n-head)' },
   { name: 'd-mlp', type: 'integer', value: 'N', help: 'MLP hidden size (default 4 d-model, llama 8/3 d-model)' },
   { name: 'n-ctx', type: 'integer', value: 'N', help: 'context length (default --seq)' },
+  { name: 'tie-embeddings', type: 'boolean', help: 'share the unembedding with the token embedding (default: gpt2 yes, llama no)' },
+  { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.02)' },
+  { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: normal (default) or identity (copying heads)' },
+  { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'untied W_U at init: normal (default) or embed (a copy of W_E)' },
 ];
 
 /** Optimisation and evaluation flags. */
@@ -30,6 +34,7 @@ export const OPTIM_FLAGS: FlagSpec[] = [
   { name: 'lr', type: 'number', default: 1e-3, value: 'X', help: 'peak learning rate' },
   { name: 'min-lr', type: 'number', value: 'X', help: 'final learning rate of the cosine (default lr/10)' },
   { name: 'warmup', type: 'integer', value: 'N', help: 'warmup steps (default min(100, steps/10))' },
+  { name: 'stable-steps', type: 'integer', value: 'N', help: 'steps at the peak lr after warmup, before the cosine (default 0)' },
   { name: 'weight-decay', type: 'number', default: 0.1, value: 'X', help: 'AdamW decoupled weight decay' },
   { name: 'grad-clip', type: 'number', default: 1, value: 'X', help: 'clip the gradient norm (0 = off)' },
   { name: 'grad-accum', type: 'integer', default: 1, value: 'N', help: 'micro-batches per step' },
@@ -50,13 +55,19 @@ const SHAPE_FLAGS = ['arch', 'd-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp
 
 /** The model shape from the flags: a --preset, or the dimension flags with their defaults. */
 export function modelFromFlags(flags: Flags, command: string): NonNullable<TrainRunOptions['model']> {
-  positive(flags, ['d-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp', 'n-ctx'], command);
+  positive(flags, ['d-model', 'n-layer', 'n-head', 'n-kv-head', 'd-mlp', 'n-ctx', 'embed-init-std'], command);
   const name = flags['preset'] as string | undefined;
+  const init = {
+    ...(flags['tie-embeddings'] ? { tieEmbeddings: true } : {}),
+    ...(flags['embed-init-std'] !== undefined ? { embedInitStd: flags['embed-init-std'] as number } : {}),
+    ...(flags['value-output-init'] !== undefined ? { valueOutputInit: flags['value-output-init'] as 'normal' | 'identity' } : {}),
+    ...(flags['unembed-init'] !== undefined ? { unembedInit: flags['unembed-init'] as 'normal' | 'embed' } : {}),
+  };
   if (name) {
     const clash = SHAPE_FLAGS.filter((f) => flags[f] !== undefined);
     if (clash.length) throw new UsageError(`--preset ${name} fixes the shape; drop ${clash.map((f) => `--${f}`).join(', ')}`, command);
     const { about: _about, vocabSize: _vocab, nCtx, ...shape } = (PRESETS as Record<string, PresetShape>)[name]!;
-    return { ...shape, nCtx: (flags['n-ctx'] as number | undefined) ?? nCtx };
+    return { ...shape, ...init, nCtx: (flags['n-ctx'] as number | undefined) ?? nCtx };
   }
   return {
     arch: (flags['arch'] as 'gpt2' | 'llama' | undefined) ?? 'gpt2',
@@ -66,6 +77,7 @@ export function modelFromFlags(flags: Flags, command: string): NonNullable<Train
     ...(flags['n-kv-head'] !== undefined ? { nKvHead: flags['n-kv-head'] as number } : {}),
     ...(flags['d-mlp'] !== undefined ? { dMlp: flags['d-mlp'] as number } : {}),
     ...(flags['n-ctx'] !== undefined ? { nCtx: flags['n-ctx'] as number } : {}),
+    ...init,
   };
 }
 
@@ -79,6 +91,7 @@ export function trainFromFlags(flags: Flags, command: string): RunTrainOptions {
     lr: flags['lr'] as number,
     minLr: flags['min-lr'] as number | undefined,
     warmupSteps: flags['warmup'] as number | undefined,
+    ...(flags['stable-steps'] !== undefined ? { stableSteps: flags['stable-steps'] as number } : {}),
     weightDecay: flags['weight-decay'] as number,
     gradClip: flags['grad-clip'] as number,
     gradAccum: flags['grad-accum'] as number,

@@ -28,6 +28,8 @@ export const train: Command = {
     { name: 'out', type: 'string', value: 'DIR', help: 'run directory (required)' },
     { name: 'tokenizer', type: 'string', default: 'bpe:1024', value: 'bpe:N|FILE', help: 'train a BPE of N tokens on --data, or load a tokenizer.bin / .json' },
     { name: 'resume', type: 'boolean', help: 'continue the run in --out from its checkpoint' },
+    { name: 'first-data', type: 'string', value: 'FILE', help: 'curriculum: text for the first --first-steps steps (e.g. name-dense games)' },
+    { name: 'first-steps', type: 'integer', value: 'N', help: 'steps trained on --first-data before --data' },
     ...MODEL_FLAGS,
     ...OPTIM_FLAGS,
     BACKEND_FLAG,
@@ -42,6 +44,15 @@ export const train: Command = {
       if (!data) throw new UsageError('--data FILE is required (or --resume)', 'train');
       if (!(await exists(data))) throw new UsageError(`--data ${data}: no such file`, 'train');
       if (val && !(await exists(val))) throw new UsageError(`--val ${val}: no such file`, 'train');
+      if ((flags['first-data'] === undefined) !== (flags['first-steps'] === undefined)) {
+        throw new UsageError('--first-data and --first-steps go together', 'train');
+      }
+      const firstData = flags['first-data'] as string | undefined;
+      if (firstData && !(await exists(firstData))) throw new UsageError(`--first-data ${firstData}: no such file`, 'train');
+      const firstSteps = flags['first-steps'] as number | undefined;
+      if (firstSteps !== undefined && !(firstSteps >= 0 && firstSteps <= (flags['steps'] as number))) {
+        throw new UsageError(`--first-steps must be in [0, --steps ${flags['steps']}], got ${firstSteps}`, 'train');
+      }
       const tok = flags['tokenizer'] as string;
       if (!/^bpe:\d+$/.test(tok) && !(await exists(tok))) throw new UsageError(`--tokenizer ${tok}: not bpe:N and no such file`, 'train');
     } else if (!(await exists(`${out}/run.json`))) {
@@ -53,6 +64,7 @@ export const train: Command = {
     try {
       const r = await trainRun({
         out, data, val, tokenizer: flags['tokenizer'] as string, model, train: trainOpts, resume,
+        ...(flags['first-data'] !== undefined ? { first: { data: flags['first-data'] as string, steps: flags['first-steps'] as number } } : {}),
         log, progress, signal,
       });
       log(

@@ -28,6 +28,8 @@ export interface WriteCorpusOptions {
   start?: number;
   /** Line written after every story (default `<|endoftext|>`). */
   separator?: string;
+  /** Share of the documents that are games of catch instead of stories (default 0; see `generateStories`). */
+  catchGames?: number;
 }
 
 /** What {@link writeCorpusFile} wrote. */
@@ -42,7 +44,7 @@ export interface WriteCorpusResult {
  * format, atomically (temporary file + rename). Node and Deno only.
  */
 export async function writeCorpusFile(path: string, opts: WriteCorpusOptions): Promise<WriteCorpusResult> {
-  const stories = generateStories({ seed: opts.seed, count: opts.count, ...(opts.start !== undefined ? { start: opts.start } : {}) });
+  const stories = generateStories({ seed: opts.seed, count: opts.count, ...(opts.start !== undefined ? { start: opts.start } : {}), ...(opts.catchGames !== undefined ? { catchGames: opts.catchGames } : {}) });
   const bytes = new TextEncoder().encode(corpusText(stories, opts.separator));
   await writeFileAtomic(path, bytes);
   return { stories: stories.length, bytes: bytes.length };

@@ -4,7 +4,8 @@
  * text on every platform; the lexicon and the world facts (facts.ts) are exported read-only for
  * probes built from the same world.
  */
-export { generateStory, generateStoryWithFacts, generateStories, storyStream } from './story.js';
+export { generateStory, generateStoryWithFacts, generateStories, storyStream, corpusDocument } from './story.js';
+export { generateCatchGame, isCatchGame } from './catch-game.js';
 export type { Story, StoryFacts, StoryOptions, GenerateStoriesOptions } from './story.js';
 export { corpusText, writeCorpusFile, END_OF_TEXT } from './corpus-file.js';
 export type { WriteCorpusOptions, WriteCorpusResult } from './corpus-file.js';

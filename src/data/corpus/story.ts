@@ -10,6 +10,7 @@ import { sentence } from './grammar.js';
 import { PLACES, type Place } from './lexicon.js';
 import { PLOTS, type PlotId } from './plots/index.js';
 import { Rng, storySeed } from './prng.js';
+import { checkCatchShare, generateCatchGame, isCatchGame } from './catch-game.js';
 
 /** What a story is about, beside its text. */
 export interface StoryFacts {
@@ -74,6 +75,18 @@ export interface GenerateStoriesOptions {
   count: number;
   /** Index of the first story in the stream (default 0). */
   start?: number;
+  /**
+   * Share of the documents that are games of catch (`generateCatchGame`) instead of stories
+   * (default 0): name-dense text on which a small model learns to copy names (see catch-game.ts).
+   * Which documents are games is drawn per index, so the stories that remain are unchanged.
+   */
+  catchGames?: number;
+}
+
+/** Document `index` of the stream `seed`: the story `generateStory(storySeed(seed, index))`, or a game of catch. */
+export function corpusDocument(seed: number, index: number, catchGames = 0): string {
+  const s = storySeed(seed, index);
+  return isCatchGame(seed, index, catchGames) ? generateCatchGame(s) : generateStory(s);
 }
 
 /**
@@ -83,12 +96,15 @@ export interface GenerateStoriesOptions {
 export function generateStories(opts: GenerateStoriesOptions): string[] {
   const start = opts.start ?? 0;
   if (!Number.isSafeInteger(opts.count) || opts.count < 0) throw new RangeError(`count must be a non-negative integer, got ${opts.count}`);
+  const share = opts.catchGames ?? 0;
+  checkCatchShare(share);
   const out: string[] = new Array(opts.count);
-  for (let i = 0; i < opts.count; i++) out[i] = generateStory(storySeed(opts.seed, start + i));
+  for (let i = 0; i < opts.count; i++) out[i] = corpusDocument(opts.seed, start + i, share);
   return out;
 }
 
-/** The endless stream of stories seeded by `seed`, from story `start` on. */
-export function* storyStream(seed: number, start = 0): Generator<string, never, undefined> {
-  for (let i = start; ; i++) yield generateStory(storySeed(seed, i));
+/** The endless stream of stories seeded by `seed`, from story `start` on (a share `catchGames` of games of catch among them). */
+export function* storyStream(seed: number, start = 0, catchGames = 0): Generator<string, never, undefined> {
+  checkCatchShare(catchGames);
+  for (let i = start; ; i++) yield corpusDocument(seed, i, catchGames);
 }
