@@ -7,7 +7,7 @@
  * afford, no mix of the embedded corpus will teach it within the demo's budget.
  *
  *   node bench/name-copy.mjs [--steps 800] [--batch 8] [--seq 64] [--layers 4] [--d-model 64]
- *       [--heads 4] [--lr 1e-2] [--names 24] [--every 100] [--tie] [--identity-ov] [--seed 0]
+ *       [--heads 4] [--lr 1e-2] [--names 24] [--every 100] [--tie] [--identity-ov] [--emb-std S] [--unembed-from-embed] [--seed 0]
  *       [--backend webgpu]
  *
  * Plain loop, constant learning rate (no schedule, no weight decay), so the figures isolate the
@@ -21,7 +21,7 @@
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
-import { ballGame, identityValueOutput, namePool, rng } from './lib/ball-games.mjs';
+import { ballGame, embeddingStd, identityValueOutput, namePool, rng, unembedFromEmbed } from './lib/ball-games.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -36,6 +36,8 @@ const { values: a } = parseArgs({
     every: { type: 'string', default: '100' },
     tie: { type: 'boolean', default: false },
     'identity-ov': { type: 'boolean', default: false },
+    'emb-std': { type: 'string', default: '' },
+    'unembed-from-embed': { type: 'boolean', default: false },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'webgpu' },
   },
@@ -63,6 +65,8 @@ const model = new sg.models.GPT({
   arch: 'llama', vocabSize: V, dModel: int('d-model'), nLayer: int('layers'), nHead: int('heads'), nCtx: T, tieEmbeddings: a.tie, seed: Number(a.seed),
 });
 if (a['identity-ov']) identityValueOutput(model);
+if (a['emb-std']) embeddingStd(model, Number(a['emb-std']), Number(a.seed));
+if (a['unembed-from-embed']) unembedFromEmbed(model);
 const opt = new sg.optim.AdamW(model.parameters(), { lr: Number(a.lr), weightDecay: 0 });
 console.log(`${info.adapter ?? a.backend}; llama d${a['d-model']} L${a.layers} H${a.heads}, ${B} x ${T}, lr ${a.lr}, ${POOL.length} names (chance ${Math.log(POOL.length).toFixed(2)} nats), ${ids.length} tokens`);
 console.log('step  seconds  repeat-name loss  other loss');

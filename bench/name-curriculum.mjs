@@ -6,7 +6,7 @@
  * and P(this name | a name) (the probability of the right name among all names; chance is 1/N).
  *
  *   node bench/name-curriculum.mjs [--game-steps 1000] [--story-steps 500] [--mix 0] [--flat-games] [--seed 2]
- *       [--untied] [--random-ov] [--batch 8] [--seq 64] [--lr 1e-2] [--out DIR] [--backend webgpu]
+ *       [--untied] [--random-ov] [--emb-std S] [--batch 8] [--seq 64] [--lr 1e-2] [--out DIR] [--backend webgpu]
  *
  * `--mix X` keeps a share X of games among the documents of the story phase; `--flat-games` holds
  * the learning rate at its peak after warmup during the games (no cosine decay there).
@@ -17,7 +17,7 @@
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
-import { ballGame, identityValueOutput, namePool } from './lib/ball-games.mjs';
+import { ballGame, embeddingStd, identityValueOutput, namePool } from './lib/ball-games.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -28,6 +28,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '2' },
     untied: { type: 'boolean', default: false },
     'random-ov': { type: 'boolean', default: false },
+    'emb-std': { type: 'string', default: '' },
     batch: { type: 'string', default: '8' },
     seq: { type: 'string', default: '64' },
     lr: { type: 'string', default: '1e-2' },
@@ -67,7 +68,8 @@ function tokens(doc, first, n) {
 
 const model = new sg.models.GPT({ arch: 'llama', vocabSize: tok.vocabSize, dModel: 64, nLayer: 4, nHead: 4, nCtx: T, tieEmbeddings: !a.untied, seed });
 if (!a['random-ov']) identityValueOutput(model);
-console.log(`${info.backend}; llama d64 L4 H4, ${a.untied ? 'untied' : 'tied'}, ${a['random-ov'] ? 'random' : 'identity'} value/output, ` +
+if (a['emb-std']) embeddingStd(model, Number(a['emb-std']), seed);
+console.log(`${info.backend}; llama d64 L4 H4, ${a.untied ? 'untied' : 'tied'}, ${a['random-ov'] ? 'random' : 'identity'} value/output, ${a['emb-std'] ? `embedding std ${a['emb-std']}, ` : ''}` +
   `seed ${seed}; ${gameSteps} steps of games, then ${storySteps} of stories${mix ? ` (${mix * 100}% games)` : ''} (${B} x ${T}, lr ${a.lr}); ${nameIds.size} single-token names`);
 
 /** Repeated names in held-out documents: mean loss and P(this name | a name); plus the loss of all tokens. */

@@ -109,6 +109,31 @@ describe('storygrad main', () => {
     }
   }, 120_000);
 
+  it('demo with the name-copying flags: games of catch first, then stories with games among them', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sg-demo-catch-'));
+    try {
+      const c = capture();
+      const tiny = ['--backend', 'cpu', '--stories', '60', '--vocab', '300', '--d-model', '16', '--n-layer', '1', '--n-head', '2',
+        '--batch', '2', '--seq', '32', '--eval-every', '20', '--story-tokens', '8'];
+      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.25',
+        '--embed-init-std', '0.3', '--unembed-init', 'embed', '--value-output-init', 'identity'], c.io);
+      expect(code, c.err.join('\n')).toBe(0);
+      expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 25% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
+      const run = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
+      expect(run.data.first).toEqual({ data: join(out, 'run', 'corpus-catch.txt'), steps: 8 });
+      expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, rewarmup: true });
+      expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
+      expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
+      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0']]) {
+        const e = capture();
+        expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);
+        expect(e.err, bad.join(' ')).toHaveLength(1);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('train, --resume, eval and generate on a run directory; bad flags and files exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-train-cli-'));
     try {
@@ -141,6 +166,10 @@ describe('storygrad main', () => {
         ['train', '--data', data, '--out', join(dir, 'r4'), '--preset', 'tinystories-1m', '--d-model', '32'],
         ['train', '--data', data, '--out', join(dir, 'r5'), '--steps', '0'],
         ['train', '--resume', '--out', join(dir, 'r6')],
+        ['train', '--data', data, '--out', join(dir, 'r7'), '--first-data', data],
+        ['train', '--data', data, '--out', join(dir, 'r8'), '--first-data', join(dir, 'missing.txt'), '--first-steps', '2'],
+        ['train', '--data', data, '--out', join(dir, 'r9'), '--first-data', data, '--first-steps', '5000'],
+        ['train', '--data', data, '--out', join(dir, 'r10'), '--value-output-init', 'eye'],
         ['eval', '--checkpoint', run],
         ['eval', '--checkpoint', run, '--data', join(dir, 'missing.txt')],
       ]) {

@@ -63,3 +63,21 @@ export function identityValueOutput(model) {
   for (const [name, p] of model.namedParameters()) if (/attn\.W_[VO]$/.test(name)) p.assign(eye);
   eye.dispose();
 }
+
+/** Redraws the token embedding (and with tied embeddings, the unembedding) with standard deviation `std`. */
+export function embeddingStd(model, std, seed = 0) {
+  for (const [name, p] of model.namedParameters()) {
+    if (!/W_E$/.test(name)) continue;
+    const fresh = sg.randn(p.shape, { seed: 1000 + seed }).mul(std);
+    p.assign(fresh);
+    fresh.dispose();
+  }
+}
+
+/** Untied models: sets the unembedding `unembed.W_U` to a copy of the token embedding (tied at step 0, free after). */
+export function unembedFromEmbed(model) {
+  if (!model.unembed) throw new Error('unembedFromEmbed: the model has tied embeddings');
+  const copy = sg.noGrad(() => model.embed.W_E.mul(1)); // its own buffer (assign shares storage)
+  model.unembed.W_U.assign(copy);
+  copy.dispose();
+}

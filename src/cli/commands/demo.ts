@@ -4,6 +4,12 @@
  * validation stories) into a run directory with the progress line, evaluation samples and
  * checkpoints of `storygrad train`, then prints a story generated from "Once upon a time".
  * Exits 1 when the validation loss is not at least one nat below a uniform guess (ln V).
+ *
+ * The name-copying flags (bench/RESULTS.md, "Copy-friendly init and games of catch"): --catch-steps
+ * first steps on games of catch (a name every four tokens) at the peak learning rate, then a second
+ * warmup and the stories with a --catch-share of games; --embed-init-std, --unembed-init embed and
+ * --value-output-init identity start the model able to copy what a head attends to. They teach
+ * copying within the demo's budget but cost English there, so the defaults leave them off.
  */
 import * as sg from '../../index.js';
 import type { Command } from '../args.js';
@@ -17,9 +23,10 @@ export const demo: Command = {
   name: 'demo',
   summary: 'train a small GPT on the embedded story corpus and tell a story',
   description:
-    'Writes the embedded procedural story corpus (--stories training stories, 5% as many held-out\n' +
+    'Writes the embedded procedural story corpus (--stories training documents, 5% as many held-out\n' +
     'validation stories), trains a BPE tokenizer and a small GPT on it into --out, printing the\n' +
     'progress line and a sample at each evaluation, then generates a story from "Once upon a time".\n' +
+    'The --catch-* and init flags trade English for name copying (see bench/RESULTS.md).\n' +
     'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults.',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
@@ -33,6 +40,13 @@ export const demo: Command = {
     { name: 'batch', type: 'integer', default: 8, value: 'N', help: 'sequences per step' },
     { name: 'seq', type: 'integer', default: 64, value: 'N', help: 'tokens per sequence' },
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
+    { name: 'catch-steps', type: 'integer', default: 0, value: 'N', help: 'first steps on games of catch (name copying) at the peak lr, then a second warmup; 0 = none' },
+    { name: 'catch-share', type: 'number', default: 0, value: 'X', help: 'share of games of catch among the training stories' },
+    { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories)' },
+    { name: 'embed-init-std', type: 'number', default: 0.02, value: 'X', help: 'std of the token embedding at init (0.3-0.6 with --unembed-init embed: copying)' },
+    { name: 'value-output-init', type: 'string', default: 'normal', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init (identity: copying heads)' },
+    { name: 'unembed-init', type: 'string', default: 'normal', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init (embed: a copy of W_E)' },
+    { name: 'tie', type: 'boolean', help: 'tie the unembedding to the token embedding' },
     { name: 'eval-every', type: 'integer', default: 200, value: 'N', help: 'evaluate, sample and checkpoint every N steps' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
@@ -43,6 +57,12 @@ export const demo: Command = {
     for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens']) {
       if (!((flags[n] as number) > 0)) throw new UsageError(`--${n} must be positive, got ${flags[n]}`, 'demo');
     }
+    const catchSteps = flags['catch-steps'] as number, catchShare = flags['catch-share'] as number;
+    if (!(catchSteps >= 0 && catchSteps < (flags['steps'] as number))) throw new UsageError(`--catch-steps must be in [0, --steps), got ${catchSteps}`, 'demo');
+    const firstShare = flags['first-share'] as number;
+    if (!(firstShare > 0 && firstShare <= 1)) throw new UsageError(`--first-share must be in (0, 1], got ${firstShare}`, 'demo');
+    if (!(catchShare >= 0 && catchShare < 1)) throw new UsageError(`--catch-share must be in [0, 1), got ${catchShare}`, 'demo');
+    if (!((flags['embed-init-std'] as number) > 0)) throw new UsageError(`--embed-init-std must be positive, got ${flags['embed-init-std']}`, 'demo');
     const fs = await import('node:fs/promises');
     const seed = flags['seed'] as number;
     const stories = flags['stories'] as number;
@@ -63,20 +83,28 @@ export const demo: Command = {
         await fs.rm(out, { recursive: true, force: true });
       }
       await fs.mkdir(out, { recursive: true });
-      const trainPath = `${out}/corpus-train.txt`, valPath = `${out}/corpus-val.txt`;
-      const t = await writeCorpusFile(trainPath, { seed, count: stories });
+      const trainPath = `${out}/corpus-train.txt`, valPath = `${out}/corpus-val.txt`, catchPath = `${out}/corpus-catch.txt`;
+      const t = await writeCorpusFile(trainPath, { seed, count: stories, catchGames: catchShare });
       const v = await writeCorpusFile(valPath, { seed, count: Math.max(20, Math.round(stories / 20)), start: stories });
-      log(`corpus: ${t.stories} training stories (${(t.bytes / 1e6).toFixed(1)} MB), ${v.stories} validation stories, from the embedded generator`);
-      const steps = flags['steps'] as number;
+      const steps = flags['steps'] as number, batch = flags['batch'] as number, seq = flags['seq'] as number;
+      // Games of catch are about 110 tokens: enough of them that the first steps rarely see a window twice.
+      const g = catchSteps > 0 ? await writeCorpusFile(catchPath, { seed: seed + 1, count: Math.ceil((catchSteps * batch * seq) / 50), catchGames: firstShare }) : null;
+      log(`corpus: ${t.stories} training ${catchShare ? `documents (${(t.bytes / 1e6).toFixed(1)} MB, ${catchShare * 100}% games of catch)` : `stories (${(t.bytes / 1e6).toFixed(1)} MB)`}, ${v.stories} validation stories` +
+        (g ? `, ${g.stories} games of catch for the first ${catchSteps} steps` : '') + ', from the embedded generator');
+      const warmupSteps = Math.min(50, Math.floor(steps / 10));
       const r = await trainRun({
         out,
         data: trainPath,
         val: valPath,
         tokenizer: `bpe:${flags['vocab']}`,
-        model: { arch: flags['arch'] as 'gpt2' | 'llama', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number },
+        ...(g ? { first: { data: catchPath, steps: catchSteps } } : {}),
+        model: {
+          arch: flags['arch'] as 'gpt2' | 'llama', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number,
+          tieEmbeddings: !!flags['tie'], unembedInit: flags['unembed-init'] as 'normal' | 'embed', embedInitStd: flags['embed-init-std'] as number, valueOutputInit: flags['value-output-init'] as 'normal' | 'identity',
+        },
         train: {
-          steps, batchSize: flags['batch'] as number, seqLen: flags['seq'] as number, lr: flags['lr'] as number,
-          warmupSteps: Math.min(50, Math.floor(steps / 10)), weightDecay: 0.1, gradClip: 1,
+          steps, batchSize: batch, seqLen: seq, lr: flags['lr'] as number,
+          warmupSteps, stableSteps: Math.max(0, catchSteps - warmupSteps), rewarmup: catchSteps > 0 && firstShare === 1, weightDecay: 0.1, gradClip: 1,
           evalEvery: flags['eval-every'] as number, evalBatches: 10, seed, sampleTokens: 64,
         },
         log, progress, signal: ctrl.signal,
