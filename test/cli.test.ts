@@ -114,17 +114,17 @@ describe('storygrad main', () => {
     try {
       const c = capture();
       const tiny = ['--backend', 'cpu', '--stories', '60', '--vocab', '300', '--d-model', '16', '--n-layer', '1', '--n-head', '2',
-        '--batch', '2', '--seq', '32', '--eval-every', '20', '--story-tokens', '8'];
-      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.25',
-        '--embed-init-std', '0.3', '--unembed-init', 'embed', '--value-output-init', 'identity'], c.io);
+        '--batch', '2', '--seq', '32', '--story-tokens', '8'];
+      // --names sets the recipe's defaults (games of catch, 20% after, the copy-friendly init); given flags win.
+      const code = await main(['demo', ...tiny, '--names', '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--eval-every', '20', '--embed-init-std', '0.3'], c.io);
       expect(code, c.err.join('\n')).toBe(0);
-      expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 25% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
+      expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 20% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
       const run = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(run.data.first).toEqual({ data: join(out, 'run', 'corpus-catch.txt'), steps: 8 });
       expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, rewarmup: true });
       expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
       expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
-      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0']]) {
+      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--names']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);
         expect(e.err, bad.join(' ')).toHaveLength(1);

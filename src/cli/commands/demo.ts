@@ -5,11 +5,12 @@
  * checkpoints of `storygrad train`, then prints a story generated from "Once upon a time".
  * Exits 1 when the validation loss is not at least one nat below a uniform guess (ln V).
  *
- * The name-copying flags (bench/RESULTS.md, "Copy-friendly init and games of catch"): --catch-steps
- * first steps on games of catch (a name every four tokens) at the peak learning rate, then a second
- * warmup and the stories with a --catch-share of games; --embed-init-std, --unembed-init embed and
- * --value-output-init identity start the model able to copy what a head attends to. They teach
- * copying within the demo's budget but cost English there, so the defaults leave them off.
+ * `--names` (bench/RESULTS.md, "Copy-friendly init and games of catch"): --catch-steps first steps
+ * on games of catch (a name every four tokens) at the peak learning rate, then a second warmup and
+ * the stories with a --catch-share of games; --embed-init-std, --unembed-init embed and
+ * --value-output-init identity start the model able to copy what a head attends to. At 1M tokens
+ * (2,000 steps) names stay consistent at nearly the defaults' English; at the two-minute budget
+ * (1,000 steps) they cost too much English, so the plain recipe stays the default.
  */
 import * as sg from '../../index.js';
 import type { Command } from '../args.js';
@@ -19,6 +20,15 @@ import { abortOnSigint, ttyProgress, withProgressBreak } from './train-flags.js'
 import { trainRun } from '../../train/run.js';
 import { writeCorpusFile } from '../../data/corpus/index.js';
 
+/** The demo's defaults: two minutes, good English; names drift (bench/RESULTS.md). */
+const PLAIN_RECIPE = {
+  steps: 1000, 'eval-every': 200, 'catch-steps': 0, 'catch-share': 0, 'embed-init-std': 0.02, 'value-output-init': 'normal', 'unembed-init': 'normal',
+} as const;
+/** `--names`: 1M tokens, 200 steps of games of catch first, a copy-friendly init; names stay consistent (5 of 8 stories). */
+const NAMES_RECIPE = {
+  steps: 2000, 'eval-every': 500, 'catch-steps': 200, 'catch-share': 0.2, 'embed-init-std': 0.6, 'value-output-init': 'identity', 'unembed-init': 'embed',
+} as const;
+
 export const demo: Command = {
   name: 'demo',
   summary: 'train a small GPT on the embedded story corpus and tell a story',
@@ -26,11 +36,13 @@ export const demo: Command = {
     'Writes the embedded procedural story corpus (--stories training documents, 5% as many held-out\n' +
     'validation stories), trains a BPE tokenizer and a small GPT on it into --out, printing the\n' +
     'progress line and a sample at each evaluation, then generates a story from "Once upon a time".\n' +
-    'The --catch-* and init flags trade English for name copying (see bench/RESULTS.md).\n' +
-    'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults.',
+    'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults; the\n' +
+    'names drift. --names trains twice as long on a recipe that keeps them (games of catch first,\n' +
+    'a copy-friendly init; about 4-5 minutes). See bench/RESULTS.md, "Copy-friendly init".',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
-    { name: 'steps', type: 'integer', default: 1000, value: 'N', help: 'optimizer steps' },
+    { name: 'names', type: 'boolean', help: 'the name-copying recipe (defaults in brackets below): names stay consistent; 4-5 minutes' },
+    { name: 'steps', type: 'integer', value: 'N', help: 'optimizer steps (default 1000 [2000])' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
     { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
@@ -40,19 +52,23 @@ export const demo: Command = {
     { name: 'batch', type: 'integer', default: 8, value: 'N', help: 'sequences per step' },
     { name: 'seq', type: 'integer', default: 64, value: 'N', help: 'tokens per sequence' },
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
-    { name: 'catch-steps', type: 'integer', default: 0, value: 'N', help: 'first steps on games of catch (name copying) at the peak lr, then a second warmup; 0 = none' },
-    { name: 'catch-share', type: 'number', default: 0, value: 'X', help: 'share of games of catch among the training stories' },
+    { name: 'catch-steps', type: 'integer', value: 'N', help: 'first steps on games of catch (name copying) at the peak lr, then a second warmup (default 0 [200])' },
+    { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0 [0.2])' },
     { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories)' },
-    { name: 'embed-init-std', type: 'number', default: 0.02, value: 'X', help: 'std of the token embedding at init (0.3-0.6 with --unembed-init embed: copying)' },
-    { name: 'value-output-init', type: 'string', default: 'normal', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init (identity: copying heads)' },
-    { name: 'unembed-init', type: 'string', default: 'normal', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init (embed: a copy of W_E)' },
+    { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.02 [0.6])' },
+    { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default normal [identity])' },
+    { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init: embed copies W_E (default normal [embed])' },
     { name: 'tie', type: 'boolean', help: 'tie the unembedding to the token embedding' },
-    { name: 'eval-every', type: 'integer', default: 200, value: 'N', help: 'evaluate, sample and checkpoint every N steps' },
+    { name: 'eval-every', type: 'integer', value: 'N', help: 'evaluate, sample and checkpoint every N steps (default 200 [500])' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
-  async run(flags, io) {
+  async run(given, io) {
+    // --names switches the defaults of the recipe flags; flags given explicitly win either way.
+    const recipe = given['names'] ? NAMES_RECIPE : PLAIN_RECIPE;
+    const flags: typeof given = { ...given };
+    for (const [k, v] of Object.entries(recipe)) if (flags[k] === undefined) flags[k] = v;
     const out = flags['out'] as string;
     for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens']) {
       if (!((flags[n] as number) > 0)) throw new UsageError(`--${n} must be positive, got ${flags[n]}`, 'demo');
