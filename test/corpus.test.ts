@@ -163,6 +163,19 @@ describe('corpus: games of catch', () => {
     expect(storyLike).toBeGreaterThan(100); // about half open the way the stories do
     expect(storyLike).toBeLessThan(200);
   });
+  it('storyOpenings sets the chance of a story-like opening: 0 never, 1 always', () => {
+    const opens = (g: string) => /^(Once upon a time|There was once)/.test(g);
+    for (let i = 0; i < 100; i++) {
+      expect(opens(generateCatchGame(storySeed(3, i), { storyOpenings: 0 }))).toBe(false);
+      expect(opens(generateCatchGame(storySeed(3, i), { storyOpenings: 1 }))).toBe(true);
+    }
+    expect(generateCatchGame(5, { storyOpenings: 0.5 })).toBe(generateCatchGame(5));
+    expect(() => generateCatchGame(5, { storyOpenings: 2 })).toThrow(/storyOpenings must be a chance in \[0, 1\], got 2/);
+    const docs = generateStories({ seed: 8, count: 200, catchGames: 0.5, catchStoryOpenings: 0 });
+    const games = docs.filter((_, i) => isCatchGame(8, i, 0.5));
+    expect(games.length).toBeGreaterThan(50);
+    expect(games.some(opens)).toBe(false);
+  });
   it('replace a share of a stream\'s documents and leave the other stories as they were', () => {
     const plain = generateStories({ seed: 8, count: 1000 });
     const mixed = generateStories({ seed: 8, count: 1000, catchGames: 0.2 });

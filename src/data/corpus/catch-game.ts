@@ -14,8 +14,21 @@ import { Rng, storySeed } from './prng.js';
 const BALLS = ['ball', 'red ball', 'big ball', 'blue ball', 'frisbee', 'beach ball'] as const;
 const GAME_PLACES = PLACES.filter((p) => ['park', 'beach', 'garden', 'yard', 'meadow', 'hill'].includes(p.id));
 
+/** Options of {@link generateCatchGame}. */
+export interface CatchGameOptions {
+  /**
+   * Chance that the game opens the way the stories do ("Once upon a time, there was a little girl
+   * named Kate. Kate had a friend named Tom.") instead of starting with the game (default 0.5).
+   * Such openings carry copying over to the stories; without them in the training mix, a model
+   * does not turn its "Once upon a time" stories into games.
+   */
+  storyOpenings?: number;
+}
+
 /** The text of the game of catch of `seed` (any safe integer): the same text on every platform. */
-export function generateCatchGame(seed: number): string {
+export function generateCatchGame(seed: number, opts: CatchGameOptions = {}): string {
+  const storyOpenings = opts.storyOpenings ?? 0.5;
+  if (!(storyOpenings >= 0 && storyOpenings <= 1)) throw new RangeError(`storyOpenings must be a chance in [0, 1], got ${storyOpenings}`);
   const r = new Rng(seed);
   const people = [...PERSON_NAMES.she.map((n) => [n, 'girl'] as const), ...PERSON_NAMES.he.map((n) => [n, 'boy'] as const)];
   const chosen = r.sample(people, r.chance(0.6) ? 2 : 3);
@@ -24,7 +37,7 @@ export function generateCatchGame(seed: number): string {
   const place = r.pick(GAME_PLACES);
   const ball = r.pick(BALLS);
   // Half the games open the way the stories do, so copying a name learned here carries over to them.
-  const out: string[] = r.chance(0.5)
+  const out: string[] = r.chance(storyOpenings)
     ? [
       r.oneOf(
         () => `Once upon a time, there was a little ${chosen[0]![1]} named ${A}.`,

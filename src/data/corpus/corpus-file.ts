@@ -30,6 +30,8 @@ export interface WriteCorpusOptions {
   separator?: string;
   /** Share of the documents that are games of catch instead of stories (default 0; see `generateStories`). */
   catchGames?: number;
+  /** Chance that a game of catch opens the way stories do (default 0.5). */
+  catchStoryOpenings?: number;
 }
 
 /** What {@link writeCorpusFile} wrote. */
@@ -44,7 +46,8 @@ export interface WriteCorpusResult {
  * format, atomically (temporary file + rename). Node and Deno only.
  */
 export async function writeCorpusFile(path: string, opts: WriteCorpusOptions): Promise<WriteCorpusResult> {
-  const stories = generateStories({ seed: opts.seed, count: opts.count, ...(opts.start !== undefined ? { start: opts.start } : {}), ...(opts.catchGames !== undefined ? { catchGames: opts.catchGames } : {}) });
+  const stories = generateStories({ seed: opts.seed, count: opts.count, ...(opts.start !== undefined ? { start: opts.start } : {}), ...(opts.catchGames !== undefined ? { catchGames: opts.catchGames } : {}),
+    ...(opts.catchStoryOpenings !== undefined ? { catchStoryOpenings: opts.catchStoryOpenings } : {}) });
   const bytes = new TextEncoder().encode(corpusText(stories, opts.separator));
   await writeFileAtomic(path, bytes);
   return { stories: stories.length, bytes: bytes.length };

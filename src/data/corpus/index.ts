@@ -6,6 +6,7 @@
  */
 export { generateStory, generateStoryWithFacts, generateStories, storyStream, corpusDocument } from './story.js';
 export { generateCatchGame, isCatchGame } from './catch-game.js';
+export type { CatchGameOptions } from './catch-game.js';
 export type { Story, StoryFacts, StoryOptions, GenerateStoriesOptions } from './story.js';
 export { corpusText, writeCorpusFile, END_OF_TEXT } from './corpus-file.js';
 export type { WriteCorpusOptions, WriteCorpusResult } from './corpus-file.js';

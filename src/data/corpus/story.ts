@@ -81,12 +81,14 @@ export interface GenerateStoriesOptions {
    * Which documents are games is drawn per index, so the stories that remain are unchanged.
    */
   catchGames?: number;
+  /** Chance that a game of catch opens the way stories do (default 0.5; see `CatchGameOptions`). */
+  catchStoryOpenings?: number;
 }
 
 /** Document `index` of the stream `seed`: the story `generateStory(storySeed(seed, index))`, or a game of catch. */
-export function corpusDocument(seed: number, index: number, catchGames = 0): string {
+export function corpusDocument(seed: number, index: number, catchGames = 0, catchStoryOpenings = 0.5): string {
   const s = storySeed(seed, index);
-  return isCatchGame(seed, index, catchGames) ? generateCatchGame(s) : generateStory(s);
+  return isCatchGame(seed, index, catchGames) ? generateCatchGame(s, { storyOpenings: catchStoryOpenings }) : generateStory(s);
 }
 
 /**
@@ -99,7 +101,8 @@ export function generateStories(opts: GenerateStoriesOptions): string[] {
   const share = opts.catchGames ?? 0;
   checkCatchShare(share);
   const out: string[] = new Array(opts.count);
-  for (let i = 0; i < opts.count; i++) out[i] = corpusDocument(opts.seed, start + i, share);
+  const openings = opts.catchStoryOpenings ?? 0.5;
+  for (let i = 0; i < opts.count; i++) out[i] = corpusDocument(opts.seed, start + i, share, openings);
   return out;
 }
 
