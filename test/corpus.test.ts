@@ -187,6 +187,11 @@ describe('corpus: games of catch', () => {
     expect(generateStories({ seed: 8, count: 30, catchGames: 0 })).toEqual(plain.slice(0, 30));
     const it = storyStream(8, 10, 0.2);
     expect([it.next().value, it.next().value]).toEqual(mixed.slice(10, 12));
+    const plainOpenings = generateStories({ seed: 8, count: 40, catchGames: 0.5, catchStoryOpenings: 0 });
+    const stream = storyStream(8, 0, 0.5, 0);
+    expect(Array.from({ length: 40 }, () => stream.next().value)).toEqual(plainOpenings);
+    expect(plainOpenings).not.toEqual(generateStories({ seed: 8, count: 40, catchGames: 0.5 }));
+    expect(() => storyStream(8, 0, 0.5, 2).next()).toThrow(/catchStoryOpenings must be a chance in \[0, 1\], got 2/);
     expect(() => generateStories({ seed: 8, count: 3, catchGames: 1.5 })).toThrow(/catchGames must be a share in \[0, 1\], got 1.5/);
   });
 });

@@ -54,7 +54,7 @@ export const demo: Command = {
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
     { name: 'catch-steps', type: 'integer', value: 'N', help: 'first steps on games of catch (name copying) at the peak lr, then a second warmup (default 0 [200])' },
     { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0 [0.2])' },
-    { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories)' },
+    { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories); at 1 the learning rate warms up again after them' },
     { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.02 [0.6])' },
     { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default normal [identity])' },
     { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init: embed copies W_E (default normal [embed])' },

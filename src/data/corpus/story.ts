@@ -106,8 +106,13 @@ export function generateStories(opts: GenerateStoriesOptions): string[] {
   return out;
 }
 
-/** The endless stream of stories seeded by `seed`, from story `start` on (a share `catchGames` of games of catch among them). */
-export function* storyStream(seed: number, start = 0, catchGames = 0): Generator<string, never, undefined> {
+/**
+ * The endless stream of stories seeded by `seed`, from story `start` on (a share `catchGames` of
+ * games of catch among them, each opening like a story with chance `catchStoryOpenings`): the
+ * documents of {@link generateStories} with the same options, one at a time.
+ */
+export function* storyStream(seed: number, start = 0, catchGames = 0, catchStoryOpenings = 0.5): Generator<string, never, undefined> {
   checkCatchShare(catchGames);
-  for (let i = start; ; i++) yield corpusDocument(seed, i, catchGames);
+  if (!(catchStoryOpenings >= 0 && catchStoryOpenings <= 1)) throw new RangeError(`catchStoryOpenings must be a chance in [0, 1], got ${catchStoryOpenings}`);
+  for (let i = start; ; i++) yield corpusDocument(seed, i, catchGames, catchStoryOpenings);
 }
