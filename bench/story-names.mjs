@@ -12,10 +12,14 @@
  *    predicts repeats far better than first mentions (an induction/copying ability). Beside the
  *    loss: P(a name), the probability the model gives to all names' first tokens at that spot
  *    (does it know a name comes?), and P(this name | a name) (does it know which?).
- * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling): distinct names per
- *    story and the share of stories whose names are consistent, meaning at most two distinct
- *    names, the first used at least twice, and every later name mention one of those. The same
- *    check on corpus stories cut to the same length gives the ceiling.
+ * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling; --tokens new tokens,
+ *    default what fills the context; the demo prints 160): distinct names per story and two
+ *    shares: "consistent", at most two distinct names with the first used at least twice (a story
+ *    that names its hero once and then says "she" fails it), and "introduced", every name's first
+ *    mention introduced the way the corpus introduces characters ("named Kate", "friend Tom",
+ *    "Hi! My name is Kate", or the story's first word), so a name that appears from nowhere —
+ *    the drift of a model that does not copy — fails it. The same checks on corpus stories cut
+ *    to the context length give the ceilings.
  * Names are those of the corpus lexicon, which are never ordinary words (lexicon.ts), or the JSON
  * list of `--names FILE` for a corpus with other names.
  */
@@ -28,6 +32,7 @@ const { values: a } = parseArgs({
     run: { type: 'string', default: 'runs/demo' },
     stories: { type: 'string', default: '40' },
     samples: { type: 'string', default: '8' },
+    tokens: { type: 'string' },
     backend: { type: 'string', default: 'webgpu' },
     json: { type: 'boolean', default: false },
     names: { type: 'string' },
@@ -52,7 +57,12 @@ function consistency(text) {
   const cast = distinct.slice(0, 2);
   const heroUses = ms.filter((m) => m.name === distinct[0]).length;
   const ok = distinct.length > 0 && distinct.length <= 2 && heroUses >= 2;
-  return { distinct: distinct.length, heroUses, ok, cast };
+  // Introduced: each distinct name's first mention follows "named ", "friend " or "name is ", or opens the text.
+  const introduced = distinct.length > 0 && distinct.every((n) => {
+    const at = ms.find((m) => m.name === n).at;
+    return /(named|friend|name is) $/.test(text.slice(Math.max(0, at - 10), at)) || text.slice(0, at).trim() === '';
+  });
+  return { distinct: distinct.length, heroUses, ok, introduced, cast };
 }
 
 await sg.init({ backend: a.backend });
@@ -119,11 +129,13 @@ const samples = [];
 const prompt = [sep, ...tok.encode('Once upon a time')];
 for (let seed = 0; seed < Number(a.samples); seed++) {
   const ids = [];
-  for await (const id of model.generate(prompt, { maxNewTokens: nCtx - prompt.length, temperature: 0.7, topP: 0.9, seed, stopTokens: [sep] })) ids.push(id);
+  for await (const id of model.generate(prompt, { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: 0.7, topP: 0.9, seed, stopTokens: [sep] })) ids.push(id);
   const text = tok.decode([...prompt.slice(1), ...ids]);
   samples.push({ seed, text, ...consistency(text) });
 }
-const ceiling = rows.map((r) => consistency(r.shown));
+// The ceiling: the held-out stories cut to the generated length (prompt + new tokens).
+const genLength = a.tokens ? prompt.length + Number(a.tokens) : nCtx;
+const ceiling = stories.map((t) => consistency(tok.decode(tok.encode(t).slice(0, genLength - 1))));
 
 const mean = (b, k) => (b.n ? b[k] / b.n : NaN);
 const f = (b) => ({ mentions: b.n, loss: mean(b, 'loss'), top1: mean(b, 'hit'), pName: mean(b, 'pName'), pRightGivenName: mean(b, 'pRight') });
@@ -133,9 +145,10 @@ const result = {
   generated: {
     stories: samples.length,
     consistent: samples.filter((s) => s.ok).length / samples.length,
+    introduced: samples.filter((s) => s.introduced).length / samples.length,
     meanDistinctNames: samples.reduce((s, x) => s + x.distinct, 0) / samples.length,
   },
-  corpusCeiling: { consistent: ceiling.filter((c) => c.ok).length / ceiling.length, meanDistinctNames: ceiling.reduce((s, x) => s + x.distinct, 0) / ceiling.length },
+  corpusCeiling: { consistent: ceiling.filter((c) => c.ok).length / ceiling.length, introduced: ceiling.filter((c) => c.introduced).length / ceiling.length, meanDistinctNames: ceiling.reduce((s, x) => s + x.distinct, 0) / ceiling.length },
 };
 if (a.json) console.log(JSON.stringify({ ...result, samples }));
 else {
@@ -144,8 +157,10 @@ else {
   const line = (b) => `${b.mentions} mentions, loss ${b.loss.toFixed(3)}, top-1 ${b.top1.toFixed(3)}, P(a name) ${b.pName.toFixed(2)}, P(this name | a name) ${b.pRightGivenName.toFixed(3)}`;
   console.log(`name tokens, first mention: ${line(c.first)}`);
   console.log(`name tokens, repeats:       ${line(c.repeat)}  (chance among the ${NAMES.size} names: ${(1 / NAMES.size).toFixed(3)})`);
-  console.log(`generated: ${(result.generated.consistent * 100).toFixed(0)}% consistent, ${result.generated.meanDistinctNames.toFixed(2)} distinct names per story (corpus cut to ${nCtx} tokens: ${(result.corpusCeiling.consistent * 100).toFixed(0)}%, ${result.corpusCeiling.meanDistinctNames.toFixed(2)})`);
-  for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, names ${s.distinct}:\n${s.text.trim()}`);
+  const pct = (x) => `${(x * 100).toFixed(0)}%`;
+  const g = result.generated, cc = result.corpusCeiling;
+  console.log(`generated (${g.stories} stories${a.tokens ? ` of ${a.tokens} new tokens` : ''}): ${pct(g.consistent)} consistent, ${pct(g.introduced)} introduced, ${g.meanDistinctNames.toFixed(2)} distinct names per story (corpus cut to ${genLength} tokens: ${pct(cc.consistent)}, ${pct(cc.introduced)}, ${cc.meanDistinctNames.toFixed(2)})`);
+  for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, ${s.introduced ? 'introduced' : 'NOT introduced'}, names ${s.distinct}:\n${s.text.trim()}`);
 }
 model.dispose();
 await sg.shutdown();

@@ -109,14 +109,14 @@ describe('storygrad main', () => {
     }
   }, 120_000);
 
-  it('demo with the name-copying flags: games of catch first, then stories with games among them', async () => {
+  it('demo recipes: games of catch first (default), games among the stories, --plain', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sg-demo-catch-'));
     try {
       const c = capture();
       const tiny = ['--backend', 'cpu', '--stories', '60', '--vocab', '300', '--d-model', '16', '--n-layer', '1', '--n-head', '2',
         '--batch', '2', '--seq', '32', '--story-tokens', '8'];
-      // --names sets the recipe's defaults (games of catch, 20% after, the copy-friendly init); given flags win.
-      const code = await main(['demo', ...tiny, '--names', '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--eval-every', '20', '--embed-init-std', '0.3'], c.io);
+      // The default recipe (games of catch first, the copy-friendly init); given flags win.
+      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.2', '--eval-every', '20', '--embed-init-std', '0.3'], c.io);
       expect(code, c.err.join('\n')).toBe(0);
       expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 20% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
       const run = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
@@ -124,6 +124,24 @@ describe('storygrad main', () => {
       expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, rewarmup: true });
       expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
       expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
+      // Defaults: catch steps at most a fifth of --steps, evaluation every quarter; --plain: stories only, the usual init.
+      // (12 steps are too few for the demo's loss check: exit 0, or 1 with that check's message only.)
+      const ranWithin = (code: number, err: string[]) => {
+        expect([0, 1], err.join('\n')).toContain(code);
+        if (code === 1) expect(err).toEqual([expect.stringMatching(/^demo: the validation loss did not fall enough/)]);
+      };
+      const d = capture();
+      ranWithin(await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '12'], d.io), d.err);
+      expect(d.out.join('\n')).toMatch(/^corpus: 60 training stories \([\d.]+ MB\), 20 validation stories, \d+ games of catch for the first 2 steps/m);
+      const dflt = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
+      expect(dflt.train).toMatchObject({ evalEvery: 3, stableSteps: 1, rewarmup: true });
+      expect(dflt.model).toMatchObject({ embedInitStd: 0.6, unembedInit: 'embed', valueOutputInit: 'identity' });
+      const p = capture();
+      ranWithin(await main(['demo', ...tiny, '--plain', '--out', join(out, 'run'), '--steps', '12'], p.io), p.err);
+      expect(p.out.join('\n')).not.toMatch(/games of catch/);
+      const plain = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
+      expect(plain.data.first).toBeUndefined();
+      expect(plain.model).toMatchObject({ embedInitStd: 0.02, unembedInit: 'normal', valueOutputInit: 'normal' });
       for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--names']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);

@@ -5,12 +5,14 @@
  * checkpoints of `storygrad train`, then prints a story generated from "Once upon a time".
  * Exits 1 when the validation loss is not at least one nat below a uniform guess (ln V).
  *
- * `--names` (bench/RESULTS.md, "Copy-friendly init and games of catch"): --catch-steps first steps
- * on games of catch (a name every four tokens) at the peak learning rate, then a second warmup and
- * the stories with a --catch-share of games; --embed-init-std, --unembed-init embed and
- * --value-output-init identity start the model able to copy what a head attends to. At 1M tokens
- * (2,000 steps) names stay consistent at nearly the defaults' English; at the two-minute budget
- * (1,000 steps) they cost too much English, so the plain recipe stays the default.
+ * The default recipe keeps characters' names (bench/RESULTS.md, "A one-layer demo that keeps
+ * names"): the first --catch-steps steps train on games of catch (a name every four tokens) at the
+ * peak learning rate, then a second warmup and the stories; --embed-init-std, --unembed-init embed
+ * and --value-output-init identity start the model able to copy what a head attends to. At this
+ * budget (about two minutes on a 2-core CPU) one layer at context 128 beats deeper models: a
+ * layer costs about as much as the embedding and unembedding, so one layer trains three times
+ * the tokens of four. `--plain` trains the same shape without the games and the copy-friendly
+ * init (names drift), for comparison.
  */
 import * as sg from '../../index.js';
 import type { Command } from '../args.js';
@@ -20,14 +22,12 @@ import { abortOnSigint, ttyProgress, withProgressBreak } from './train-flags.js'
 import { trainRun } from '../../train/run.js';
 import { writeCorpusFile } from '../../data/corpus/index.js';
 
-/** The demo's defaults: two minutes, good English; names drift (bench/RESULTS.md). */
-const PLAIN_RECIPE = {
-  steps: 1000, 'eval-every': 200, 'catch-steps': 0, 'catch-share': 0, 'embed-init-std': 0.02, 'value-output-init': 'normal', 'unembed-init': 'normal',
-} as const;
-/** `--names`: 1M tokens, 200 steps of games of catch first, a copy-friendly init; names stay consistent (5 of 8 stories). */
-const NAMES_RECIPE = {
-  steps: 2000, 'eval-every': 500, 'catch-steps': 200, 'catch-share': 0.2, 'embed-init-std': 0.6, 'value-output-init': 'identity', 'unembed-init': 'embed',
-} as const;
+/** Steps on games of catch at the start of the default recipe (at most a fifth of --steps). */
+const CATCH_STEPS = 200;
+/** The default recipe: games of catch first, a copy-friendly init; names stay consistent. */
+const NAMES_RECIPE = { 'catch-share': 0, 'embed-init-std': 0.6, 'value-output-init': 'identity', 'unembed-init': 'embed' } as const;
+/** `--plain`: stories only and the usual init (names drift; bench/RESULTS.md). */
+const PLAIN_RECIPE = { 'catch-steps': 0, 'catch-share': 0, 'embed-init-std': 0.02, 'value-output-init': 'normal', 'unembed-init': 'normal' } as const;
 
 export const demo: Command = {
   name: 'demo',
@@ -36,38 +36,42 @@ export const demo: Command = {
     'Writes the embedded procedural story corpus (--stories training documents, 5% as many held-out\n' +
     'validation stories), trains a BPE tokenizer and a small GPT on it into --out, printing the\n' +
     'progress line and a sample at each evaluation, then generates a story from "Once upon a time".\n' +
-    'About two minutes on a 2-core CPU with the software WebGPU adapter at the defaults; the\n' +
-    'names drift. --names trains twice as long on a recipe that keeps them (games of catch first,\n' +
-    'a copy-friendly init; about 4-5 minutes). See bench/RESULTS.md, "Copy-friendly init".',
+    'About two minutes on a 2-core CPU with the software WebGPU adapter. The recipe keeps names:\n' +
+    'games of catch (a name every four tokens) for the first --catch-steps steps, then the stories,\n' +
+    'from a copy-friendly init; --plain trains on stories only from the usual init (names drift).\n' +
+    'See bench/RESULTS.md, "A one-layer demo that keeps names".',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
-    { name: 'names', type: 'boolean', help: 'the name-copying recipe (defaults in brackets below): names stay consistent; 4-5 minutes' },
-    { name: 'steps', type: 'integer', value: 'N', help: 'optimizer steps (default 1000 [2000])' },
+    { name: 'plain', type: 'boolean', help: 'stories only, the usual init (defaults in brackets below): names drift' },
+    { name: 'steps', type: 'integer', default: 3000, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
     { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
     { name: 'd-model', type: 'integer', default: 64, value: 'N', help: 'residual width' },
-    { name: 'n-layer', type: 'integer', default: 4, value: 'N', help: 'transformer blocks' },
+    { name: 'n-layer', type: 'integer', default: 1, value: 'N', help: 'transformer blocks' },
     { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
-    { name: 'batch', type: 'integer', default: 8, value: 'N', help: 'sequences per step' },
-    { name: 'seq', type: 'integer', default: 64, value: 'N', help: 'tokens per sequence' },
+    { name: 'batch', type: 'integer', default: 4, value: 'N', help: 'sequences per step' },
+    { name: 'seq', type: 'integer', default: 128, value: 'N', help: 'tokens per sequence (the model\'s context)' },
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
-    { name: 'catch-steps', type: 'integer', value: 'N', help: 'first steps on games of catch (name copying) at the peak lr, then a second warmup (default 0 [200])' },
-    { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0 [0.2])' },
+    { name: 'catch-steps', type: 'integer', value: 'N', help: `first steps on games of catch (name copying) at the peak lr, then a second warmup (default ${CATCH_STEPS}, at most --steps / 5 [0])` },
+    { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0; some stories then turn into games)' },
     { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories); at 1 the learning rate warms up again after them' },
-    { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.02 [0.6])' },
-    { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default normal [identity])' },
-    { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init: embed copies W_E (default normal [embed])' },
+    { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.6 [0.02])' },
+    { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default identity [normal])' },
+    { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init: embed copies W_E (default embed [normal])' },
     { name: 'tie', type: 'boolean', help: 'tie the unembedding to the token embedding' },
-    { name: 'eval-every', type: 'integer', value: 'N', help: 'evaluate, sample and checkpoint every N steps (default 200 [500])' },
+    { name: 'eval-every', type: 'integer', value: 'N', help: 'evaluate, sample and checkpoint every N steps (default --steps / 4)' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
   async run(given, io) {
-    // --names switches the defaults of the recipe flags; flags given explicitly win either way.
-    const recipe = given['names'] ? NAMES_RECIPE : PLAIN_RECIPE;
+    // --plain switches the defaults of the recipe flags; flags given explicitly win either way.
     const flags: typeof given = { ...given };
+    const recipe: Record<string, string | number> = given['plain']
+      ? { ...PLAIN_RECIPE }
+      : { ...NAMES_RECIPE, 'catch-steps': Math.min(CATCH_STEPS, Math.floor((flags['steps'] as number) / 5)) };
+    recipe['eval-every'] = Math.max(1, Math.round((flags['steps'] as number) / 4));
     for (const [k, v] of Object.entries(recipe)) if (flags[k] === undefined) flags[k] = v;
     const out = flags['out'] as string;
     for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens']) {
@@ -100,9 +104,9 @@ export const demo: Command = {
       }
       await fs.mkdir(out, { recursive: true });
       const trainPath = `${out}/corpus-train.txt`, valPath = `${out}/corpus-val.txt`, catchPath = `${out}/corpus-catch.txt`;
-      // Half the games open like stories, also among the stories: that carries copying over to them
-      // (5 of 8 consistent stories at 2,000 steps, against 1 of 8 with plain openings there), though
-      // now and then a "Once upon a time" story turns into a game of catch (bench/RESULTS.md).
+      // Half the games open like stories, which carries the copying over to them. Games among the
+      // stories (--catch-share) are off by default: with them some generated stories turn into games
+      // of catch, and one layer at context 128 keeps the copying without them (bench/RESULTS.md).
       const t = await writeCorpusFile(trainPath, { seed, count: stories, catchGames: catchShare });
       const v = await writeCorpusFile(valPath, { seed, count: Math.max(20, Math.round(stories / 20)), start: stories });
       const steps = flags['steps'] as number, batch = flags['batch'] as number, seq = flags['seq'] as number;
