@@ -116,12 +116,12 @@ describe('storygrad main', () => {
       const tiny = ['--backend', 'cpu', '--stories', '60', '--vocab', '300', '--d-model', '16', '--n-layer', '1', '--n-head', '2',
         '--batch', '2', '--seq', '32', '--story-tokens', '8'];
       // The default recipe (games of catch first, the copy-friendly init); given flags win.
-      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.2', '--eval-every', '20', '--embed-init-std', '0.3'], c.io);
+      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.2', '--eval-every', '20', '--embed-init-std', '0.3', '--catch-lr', '5e-3'], c.io);
       expect(code, c.err.join('\n')).toBe(0);
       expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 20% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
       const run = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(run.data.first).toEqual({ data: join(out, 'run', 'corpus-catch.txt'), steps: 8 });
-      expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, rewarmup: true });
+      expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, stableLr: 5e-3, rewarmup: true });
       expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
       expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
       // Defaults: catch steps at most a fifth of --steps, evaluation every quarter; --plain: stories only, the usual init.
@@ -142,7 +142,7 @@ describe('storygrad main', () => {
       const plain = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(plain.data.first).toBeUndefined();
       expect(plain.model).toMatchObject({ embedInitStd: 0.02, unembedInit: 'normal', valueOutputInit: 'normal' });
-      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--names']]) {
+      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);
         expect(e.err, bad.join(' ')).toHaveLength(1);
@@ -188,6 +188,7 @@ describe('storygrad main', () => {
         ['train', '--data', data, '--out', join(dir, 'r8'), '--first-data', join(dir, 'missing.txt'), '--first-steps', '2'],
         ['train', '--data', data, '--out', join(dir, 'r9'), '--first-data', data, '--first-steps', '5000'],
         ['train', '--data', data, '--out', join(dir, 'r10'), '--value-output-init', 'eye'],
+        ['train', '--data', data, '--out', join(dir, 'r11'), '--stable-lr', '0'],
         ['eval', '--checkpoint', run],
         ['eval', '--checkpoint', run, '--data', join(dir, 'missing.txt')],
       ]) {

@@ -40,6 +40,16 @@ describe('learning-rate schedule', () => {
     expect(learningRateAt(110, o)).toBeCloseTo(5.5e-4, 12); // halfway through the 100 cosine steps
     expect(learningRateAt(160, o)).toBeCloseTo(1e-4, 12);
   });
+  it('stableLr sets the first warmup and the hold; the second warmup and the cosine use lr', () => {
+    const o = { lr: 3e-3, stableLr: 1e-3, warmupSteps: 10, stableSteps: 40, rewarmup: true, totalSteps: 160, minLr: 1e-4 };
+    expect(learningRateAt(4, o)).toBeCloseTo(5e-4, 12);
+    for (let s = 9; s < 50; s++) expect(learningRateAt(s, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(54, o)).toBeCloseTo(1.5e-3, 12); // halfway up the second warmup, to lr
+    expect(learningRateAt(60, o)).toBeCloseTo(3e-3, 12);
+    expect(learningRateAt(110, o)).toBeCloseTo(1.55e-3, 12); // halfway through the cosine from lr
+    // Without rewarmup the cosine starts from lr right after the hold.
+    expect(learningRateAt(50, { ...o, rewarmup: false })).toBeCloseTo(3e-3, 12);
+  });
 });
 
 describe('loss plot', () => {

@@ -33,6 +33,8 @@ export interface RunTrainOptions {
   warmupSteps?: number;
   /** Steps at the peak learning rate after warmup, before the cosine (default 0). */
   stableSteps?: number;
+  /** Learning rate of the first warmup and the stable steps (default lr). */
+  stableLr?: number;
   /** Warm up again when the stable steps end (default false). */
   rewarmup?: boolean;
   weightDecay?: number;
@@ -212,6 +214,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       minLr: t.minLr,
       warmupSteps: t.warmupSteps,
       stableSteps: t.stableSteps,
+      stableLr: t.stableLr,
       rewarmup: t.rewarmup,
       weightDecay: t.weightDecay,
       gradClip: t.gradClip,

@@ -61,6 +61,8 @@ export interface TrainerOptions {
   warmupSteps?: number;
   /** Steps held at the peak learning rate after warmup, before the cosine starts (default 0). */
   stableSteps?: number;
+  /** Learning rate of the first warmup and the stable steps (default lr; see `learningRateAt`). */
+  stableLr?: number;
   /** Warm up again when the stable steps end (a curriculum changing its data there; default false). */
   rewarmup?: boolean;
   weightDecay?: number;
@@ -151,6 +153,7 @@ export class Trainer {
       throw new Error(`storygrad: Trainer: stableSteps must be a non-negative integer, got ${opts.stableSteps}`);
     }
     if (!(this.o.lr > 0)) throw new Error(`storygrad: Trainer: lr must be positive, got ${this.o.lr}`);
+    if (opts.stableLr !== undefined && !(opts.stableLr > 0)) throw new Error(`storygrad: Trainer: stableLr must be positive, got ${opts.stableLr}`);
     this.model = opts.model;
     this.optimizer = new AdamW(opts.model.parameters(), {
       lr: this.o.lr,
@@ -262,7 +265,7 @@ export class Trainer {
     let tokensThisRun = 0;
     let lastLoss = NaN;
     let interrupted = false;
-    const schedule = { lr: o.lr, warmupSteps: o.warmupSteps, stableSteps: o.stableSteps, rewarmup: o.rewarmup, totalSteps: o.steps, minLr: o.minLr };
+    const schedule = { lr: o.lr, warmupSteps: o.warmupSteps, stableSteps: o.stableSteps, stableLr: o.stableLr, rewarmup: o.rewarmup, totalSteps: o.steps, minLr: o.minLr };
     const isEvalStep = (s: number) => s === o.steps || (o.evalEvery > 0 && s % o.evalEvery === 0);
     const checkpointEvery = o.checkpointEvery ?? o.evalEvery;
     const isCheckpointStep = (s: number) => s === o.steps || (checkpointEvery > 0 && s % checkpointEvery === 0);

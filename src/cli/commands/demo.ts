@@ -53,6 +53,7 @@ export const demo: Command = {
     { name: 'batch', type: 'integer', default: 4, value: 'N', help: 'sequences per step' },
     { name: 'seq', type: 'integer', default: 128, value: 'N', help: 'tokens per sequence (the model\'s context)' },
     { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
+    { name: 'catch-lr', type: 'number', value: 'X', help: 'learning rate of the --catch-steps (default --lr)' },
     { name: 'catch-steps', type: 'integer', value: 'N', help: `first steps on games of catch (name copying) at the peak lr, then a second warmup (default ${CATCH_STEPS}, at most --steps / 5 [0])` },
     { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0; some stories then turn into games)' },
     { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories); at 1 the learning rate warms up again after them' },
@@ -82,6 +83,7 @@ export const demo: Command = {
     const firstShare = flags['first-share'] as number;
     if (!(firstShare > 0 && firstShare <= 1)) throw new UsageError(`--first-share must be in (0, 1], got ${firstShare}`, 'demo');
     if (!(catchShare >= 0 && catchShare < 1)) throw new UsageError(`--catch-share must be in [0, 1), got ${catchShare}`, 'demo');
+    if (flags['catch-lr'] !== undefined && !((flags['catch-lr'] as number) > 0)) throw new UsageError(`--catch-lr must be positive, got ${flags['catch-lr']}`, 'demo');
     if (!((flags['embed-init-std'] as number) > 0)) throw new UsageError(`--embed-init-std must be positive, got ${flags['embed-init-std']}`, 'demo');
     const fs = await import('node:fs/promises');
     const seed = flags['seed'] as number;
@@ -127,7 +129,7 @@ export const demo: Command = {
         },
         train: {
           steps, batchSize: batch, seqLen: seq, lr: flags['lr'] as number,
-          warmupSteps, stableSteps: Math.max(0, catchSteps - warmupSteps), rewarmup: catchSteps > 0 && firstShare === 1, weightDecay: 0.1, gradClip: 1,
+          warmupSteps, stableSteps: Math.max(0, catchSteps - warmupSteps), ...(flags['catch-lr'] !== undefined ? { stableLr: flags['catch-lr'] as number } : {}), rewarmup: catchSteps > 0 && firstShare === 1, weightDecay: 0.1, gradClip: 1,
           evalEvery: flags['eval-every'] as number, evalBatches: 10, seed, sampleTokens: 64,
         },
         log, progress, signal: ctrl.signal,

@@ -35,6 +35,7 @@ export const OPTIM_FLAGS: FlagSpec[] = [
   { name: 'min-lr', type: 'number', value: 'X', help: 'final learning rate of the cosine (default lr/10)' },
   { name: 'warmup', type: 'integer', value: 'N', help: 'warmup steps (default min(100, steps/10))' },
   { name: 'stable-steps', type: 'integer', value: 'N', help: 'steps at the peak lr after warmup, before the cosine (default 0)' },
+  { name: 'stable-lr', type: 'number', value: 'X', help: 'learning rate of the warmup and the --stable-steps (default --lr)' },
   { name: 'weight-decay', type: 'number', default: 0.1, value: 'X', help: 'AdamW decoupled weight decay' },
   { name: 'grad-clip', type: 'number', default: 1, value: 'X', help: 'clip the gradient norm (0 = off)' },
   { name: 'grad-accum', type: 'integer', default: 1, value: 'N', help: 'micro-batches per step' },
@@ -83,7 +84,7 @@ export function modelFromFlags(flags: Flags, command: string): NonNullable<Train
 
 /** The training options from the flags. */
 export function trainFromFlags(flags: Flags, command: string): RunTrainOptions {
-  positive(flags, ['steps', 'batch', 'seq', 'lr', 'grad-accum', 'eval-batches'], command);
+  positive(flags, ['steps', 'batch', 'seq', 'lr', 'stable-lr', 'grad-accum', 'eval-batches'], command);
   return {
     steps: flags['steps'] as number,
     batchSize: flags['batch'] as number,
@@ -92,6 +93,7 @@ export function trainFromFlags(flags: Flags, command: string): RunTrainOptions {
     minLr: flags['min-lr'] as number | undefined,
     warmupSteps: flags['warmup'] as number | undefined,
     ...(flags['stable-steps'] !== undefined ? { stableSteps: flags['stable-steps'] as number } : {}),
+    ...(flags['stable-lr'] !== undefined ? { stableLr: flags['stable-lr'] as number } : {}),
     weightDecay: flags['weight-decay'] as number,
     gradClip: flags['grad-clip'] as number,
     gradAccum: flags['grad-accum'] as number,
