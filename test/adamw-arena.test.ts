@@ -31,6 +31,8 @@ interface RunOpts {
   fused?: boolean;
   packed?: boolean;
   weightDecay?: number;
+  /** Whether parameter i is in AdamW's noDecay. */
+  noDecay?: (i: number) => boolean;
   /** Clip norm (0: no clipping). */
   clip?: number;
   steps?: number;
@@ -87,7 +89,7 @@ async function train(be: Backend<any>, o: RunOpts = {}): Promise<RunResult> {
   const dtype = o.dtype ?? 'f32';
   return sg.withBackend(be, async () => {
     const { params, base } = makeParams(dtype);
-    const opt = new sg.optim.AdamW(params, { lr: 0.02, betas: [0.9, 0.99], eps: 1e-8, weightDecay: o.weightDecay ?? 0.1, fused: o.fused ?? true, packed: o.packed ?? true });
+    const opt = new sg.optim.AdamW(params, { lr: 0.02, betas: [0.9, 0.99], eps: 1e-8, weightDecay: o.weightDecay ?? 0.1, fused: o.fused ?? true, packed: o.packed ?? true, noDecay: params.filter((_, i) => o.noDecay?.(i)) });
     const norms: number[] = [];
     for (let s = 0; s < (o.steps ?? 4); s++) {
       o.edit?.(s, params);
@@ -141,6 +143,43 @@ const initial = (dtype: DType): Promise<number[][]> => sg.withBackend(cpu, async
 });
 
 const F16: Tol = { atol: 4e-3, rtol: 4e-3 };
+
+/** The parameters of rank below 2 in makeParams (what `decayExempt` picks): [1], [7], [300], [64]. */
+const VECTORS = (i: number): boolean => i < SHAPES.length && SHAPES[i]!.length < 2;
+
+/**
+ * noDecay on one backend: the exempt parameters (and their moments) equal a run without weight
+ * decay, the others a run with it, bitwise (the same kernels, only the decay differs); `fused`
+ * as given.
+ */
+async function expectNoDecaySplit(be: Backend<any>, o: RunOpts): Promise<RunResult> {
+  const mixed = await train(be, { ...o, noDecay: VECTORS, weightDecay: 0.1 });
+  const decayed = await train(be, { ...o, weightDecay: 0.1 });
+  const plain = await train(be, { ...o, weightDecay: 0 });
+  for (let i = 0; i < ALL; i++) {
+    const want = VECTORS(i) ? plain : decayed;
+    expect(mixed.params[i], `param ${i}`).toEqual(want.params[i]);
+    expect(mixed.m[i], `m ${i}`).toEqual(want.m[i]);
+  }
+  expect(decayed.params[1], 'the decay changes the vector parameters').not.toEqual(plain.params[1]);
+  return mixed;
+}
+
+describe('AdamW noDecay (cpu)', () => {
+  it('exempt parameters update as without weight decay, the others with it (fused and composed agree)', async () => {
+    expect(sg.optim.decayExempt(sg.withBackend(cpu, () => makeParams('f32')).params).length).toBe(4);
+    const fused = await expectNoDecaySplit(cpu, { clip: 0.5 });
+    expectClose(fused, await expectNoDecaySplit(cpu, { clip: 0.5, fused: false }), { atol: 1e-7, rtol: 1e-5 }, 'composed');
+  });
+
+  it('rejects a noDecay tensor that is not one of its parameters', () => {
+    sg.withBackend(cpu, () => {
+      const p = sg.zeros([2], { requiresGrad: true }), q = sg.zeros([3]);
+      expect(() => new sg.optim.AdamW([p], { lr: 1e-3, noDecay: [q] })).toThrow(/noDecay holds .*not one of the optimizer's parameters/);
+      p.dispose(); q.dispose();
+    });
+  });
+});
 const dtypes = (): DType[] => (gpuEntry && gpu().supportsF16 ? ['f32', 'f16'] : ['f32']);
 
 (gpuEntry ? describe : describe.skip)('AdamW over a parameter arena (webgpu)', () => {
@@ -168,6 +207,12 @@ const dtypes = (): DType[] => (gpuEntry && gpu().supportsF16 ? ['f32', 'f16'] : 
       expectBitwise(await train(gpu(), { dtype, clip: 1e6 }), await train(gpu(), { dtype }));
     });
   }
+
+  it('noDecay: the exempt parameters go to their own arena, updated without decay; the split matches the CPU', async () => {
+    const arena = await expectNoDecaySplit(gpu(), { clip: 0.5 });
+    expectClose(arena, await train(gpu(), { clip: 0.5, noDecay: VECTORS, packed: false }), { atol: 1e-6, rtol: 1e-5 }, 'per-parameter');
+    expectClose(arena, await train(cpu, { clip: 0.5, noDecay: VECTORS }), { atol: 1e-6, rtol: 1e-5 }, 'cpu');
+  });
 
   it('parameters without a gradient are left untouched (values and moments), in any pattern', async () => {
     const skip = (s: number, i: number): boolean => i === 1 || (i + s) % 3 === 0;

@@ -46,6 +46,7 @@ describe('trainRun with a first-stage file (CPU)', () => {
       const manifest = JSON.parse(readFileSync(join(dir, 'a', 'run.json'), 'utf8'));
       expect(manifest.data.first).toEqual({ data: games, steps: 3 });
       expect(manifest.train.stableSteps).toBe(2);
+      expect(manifest.train.decayAll).toBe(false); // written out, so a resume can tell older runs apart
       expect(manifest.model).toMatchObject({ embedInitStd: 0.3, valueOutputInit: 'identity', tieEmbeddings: true });
       expect(readdirSync(join(dir, 'a', 'data')).length).toBeGreaterThanOrEqual(2); // both files' shards are cached
 
@@ -63,6 +64,14 @@ describe('trainRun with a first-stage file (CPU)', () => {
       const rest = await trainRun({ out: join(dir, 'c'), resume: true });
       expect([...part.losses, ...rest.losses]).toEqual(straight.losses);
       expect(rest.valLoss).toBe(straight.valLoss);
+      expect(rest.manifest.train.decayAll).toBe(false);
+      // A run.json from before `decayAll` (no such field) resumes as those runs trained: decaying every parameter.
+      const runJson = join(dir, 'a', 'run.json');
+      const { decayAll: _, ...older } = manifest.train;
+      writeFileSync(runJson, JSON.stringify({ ...manifest, train: { ...older, steps: 10 } }));
+      const olderRest = await trainRun({ out: join(dir, 'a'), resume: true });
+      expect(olderRest.manifest.train.decayAll).toBe(true);
+      olderRest.model.dispose();
       for (const r of [straight, plain, part, rest]) r.model.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -66,6 +66,21 @@ const tiny = (seed: number) => new sg.models.GPT({ arch: 'gpt2', vocabSize: 16, 
 /** A fixed pseudo-random id sequence. */
 const ids = (n: number, vocab: number) => Int32Array.from({ length: n }, (_, i) => (i * 7 + ((i * i) % 5)) % vocab);
 
+describe('Trainer weight decay', () => {
+  it('decays matrices and embeddings, not norm gains and biases, unless decayAll', () => {
+    const model = tiny(3);
+    const train = new BatchSampler(ids(40, 16), { batchSize: 2, seqLen: 8 });
+    const params = model.parameters();
+    const vectors = params.filter((p) => p.shape.length === 1);
+    expect(vectors.length).toBeGreaterThan(4); // layer-norm gains and biases, projection biases
+    const t = new sg.train.Trainer({ model, train, steps: 1, lr: 1e-3 });
+    expect([...t.optimizer.noDecay]).toEqual(vectors);
+    expect(t.optimizer.noDecay.size).toBeLessThan(params.length);
+    expect(new sg.train.Trainer({ model, train, steps: 1, lr: 1e-3, decayAll: true }).optimizer.noDecay.size).toBe(0);
+    model.dispose();
+  });
+});
+
 for (const entry of await loadBackends()) {
   entry.describe(`Trainer on ${entry.name}`, () => {
     it('overfits one fixed batch: loss below 0.05', async () => {

@@ -28,6 +28,11 @@ export interface AdamWOptions {
   /** Decoupled weight decay (default 0.01). */
   weightDecay?: number;
   /**
+   * Parameters updated without weight decay (for example norm gains and biases, which
+   * {@link decayExempt} picks out); the others decay by `weightDecay`. Default: none.
+   */
+  noDecay?: Iterable<Tensor>;
+  /**
    * Use the fused in-place kernel (default true). false composes the update from elementwise
    * ops (about 12 dispatches per parameter instead of 1): a reference for tests.
    */
@@ -57,6 +62,8 @@ export class AdamW extends Optimizer {
   readonly packed: boolean;
   /** Steps taken. */
   t = 0;
+  /** The parameters updated without weight decay. */
+  readonly noDecay: ReadonlySet<Tensor>;
   private m = new Map<Tensor, Tensor>();
   private v = new Map<Tensor, Tensor>();
   /** Packed groups and the parameters on the per-parameter path (made by the first fused step). */
@@ -70,6 +77,10 @@ export class AdamW extends Optimizer {
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.fused = opts.fused ?? true;
     this.packed = opts.packed ?? true;
+    this.noDecay = new Set(opts.noDecay ?? []);
+    for (const p of this.noDecay) {
+      if (!this.params.includes(p)) throw new Error(`storygrad: AdamW: noDecay holds ${p.describe()}, which is not one of the optimizer's parameters`);
+    }
   }
 
   /**
@@ -92,10 +103,11 @@ export class AdamW extends Optimizer {
       lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
       c1: 1 - beta1 ** this.t, c2: 1 - beta2 ** this.t,
     };
-    if (!this.packing) this.packing = this.packed ? packParams(this.params) : { groups: [], rest: this.params };
+    const undecayed = { ...hyper, weightDecay: 0 };
+    if (!this.packing) this.packing = this.packed ? packParams(this.params, this.noDecay) : { groups: [], rest: this.params };
     const { groups, rest } = this.packing;
     noGrad(() => {
-      for (const g of groups) g.step(hyper, gradScale, this.m, this.v);
+      for (const g of groups) g.step(g.decays ? hyper : undecayed, gradScale, this.m, this.v);
       for (const p of rest) {
         const g = p.grad;
         if (!g) continue;
@@ -103,7 +115,7 @@ export class AdamW extends Optimizer {
         const m = this.moment(this.m, p), v = this.moment(this.v, p);
         for (const t of [p, m, v]) ownStorage(t);
         if (gradScale && gradScale.backend !== p.backend) throw new Error('storygrad: AdamW.step: gradScale lives on another backend than the parameters');
-        p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper, gradScale: gradScale?.storage ?? null });
+        p.backend.kernels.adamwStep({ param: p.storage, grad: g.storage, m: m.storage, v: v.storage, n: p.size, dtype: p.dtype, hyper: this.noDecay.has(p) ? undecayed : hyper, gradScale: gradScale?.storage ?? null });
       }
     });
   }
@@ -146,7 +158,7 @@ export class AdamW extends Optimizer {
         m0.dispose(); v0.dispose();
         this.m.set(p, m1); this.v.set(p, v1);
         const update = div(mul(m1, 1 / c1), add(sqrt(mul(v1, 1 / c2)), this.eps));
-        const decayed = this.weightDecay ? mul(p, 1 - this.lr * this.weightDecay) : p;
+        const decayed = this.weightDecay && !this.noDecay.has(p) ? mul(p, 1 - this.lr * this.weightDecay) : p;
         p.assign(sub(decayed, mul(update, this.lr)));
       }
     }));
@@ -191,6 +203,14 @@ export class AdamW extends Optimizer {
     });
     this.t = state.t;
   }
+}
+
+/**
+ * The parameters that conventionally get no weight decay: those of rank below 2 (norm gains and
+ * biases); matrices and embeddings decay. Pass the result as `AdamWOptions.noDecay`.
+ */
+export function decayExempt(params: Iterable<Tensor>): Tensor[] {
+  return [...params].filter((p) => p.shape.length < 2);
 }
 
 /** Gives t a private copy of its storage when another tensor shares it (before an in-place write). */

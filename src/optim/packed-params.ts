@@ -46,11 +46,12 @@ export function checkGrad(p: Tensor): void {
 
 /**
  * Splits parameters into packed groups (a backend with arenas, f32 or f16; one group per backend,
- * dtype and arena that fits in a buffer) and the rest, which keep the per-parameter path. A tensor
- * listed twice is packed once; its repeats stay on the per-parameter path.
+ * dtype, weight decay or none (`noDecay`), and arena that fits in a buffer) and the rest, which
+ * keep the per-parameter path. A tensor listed twice is packed once; its repeats stay on the
+ * per-parameter path.
  */
-export function packParams(params: readonly Tensor[]): { groups: PackedParams[]; rest: Tensor[] } {
-  const byKey = new Map<string, { be: ArenaBackend; dtype: DType; ps: Tensor[] }>();
+export function packParams(params: readonly Tensor[], noDecay: ReadonlySet<Tensor> = new Set()): { groups: PackedParams[]; rest: Tensor[] } {
+  const byKey = new Map<string, { be: ArenaBackend; dtype: DType; decays: boolean; ps: Tensor[] }>();
   const backendIds = new Map<Backend<any>, number>();
   const rest: Tensor[] = [];
   const seen = new Set<Tensor>();
@@ -62,14 +63,15 @@ export function packParams(params: readonly Tensor[]): { groups: PackedParams[];
     }
     seen.add(p);
     if (!backendIds.has(be)) backendIds.set(be, backendIds.size);
-    const key = `${backendIds.get(be)}:${p.dtype}`;
+    const decays = !noDecay.has(p);
+    const key = `${backendIds.get(be)}:${p.dtype}:${decays}`;
     let e = byKey.get(key);
-    if (!e) byKey.set(key, (e = { be, dtype: p.dtype, ps: [] }));
+    if (!e) byKey.set(key, (e = { be, dtype: p.dtype, decays, ps: [] }));
     e.ps.push(p);
   }
   const groups: PackedParams[] = [];
-  for (const { be, dtype, ps } of byKey.values()) {
-    for (const run of be.planParamArenas(ps.map((p) => p.size), dtype)) groups.push(new PackedParams(be, run.map((i) => ps[i]!), dtype));
+  for (const { be, dtype, decays, ps } of byKey.values()) {
+    for (const run of be.planParamArenas(ps.map((p) => p.size), dtype)) groups.push(new PackedParams(be, run.map((i) => ps[i]!), dtype, decays));
   }
   return { groups, rest };
 }
@@ -83,7 +85,8 @@ export class PackedParams {
   private readonly mWin: (Tensor | null)[];
   private readonly vWin: (Tensor | null)[];
 
-  constructor(private readonly be: ArenaBackend, readonly params: readonly Tensor[], readonly dtype: DType) {
+  /** `decays`: whether the optimizer applies its weight decay to this group (see `packParams`). */
+  constructor(private readonly be: ArenaBackend, readonly params: readonly Tensor[], readonly dtype: DType, readonly decays = true) {
     this.arena = be.createParamArena(params.map((p) => p.size), dtype);
     this.pWin = params.map(() => null);
     this.mWin = params.map(() => null);

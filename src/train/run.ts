@@ -38,6 +38,8 @@ export interface RunTrainOptions {
   /** Warm up again when the stable steps end (default false). */
   rewarmup?: boolean;
   weightDecay?: number;
+  /** Decay norm gains and biases too (Trainer `decayAll`; default false). */
+  decayAll?: boolean;
   gradClip?: number;
   gradAccum?: number;
   evalEvery?: number;
@@ -133,6 +135,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   let tokenizer: RunTokenizer;
   if (opts.resume) {
     ({ manifest, tokenizer } = await readRun(out));
+    // Runs written before `decayAll` existed decayed every parameter: resume them the same way.
+    if (manifest.train.decayAll === undefined) manifest.train.decayAll = true;
     if (opts.train?.steps && opts.train.steps !== manifest.train.steps) {
       log(`resume: total steps ${manifest.train.steps} -> ${opts.train.steps}`);
       manifest.train.steps = opts.train.steps;
@@ -161,7 +165,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       format: 'storygrad-run',
       version: 1,
       model: { ...shape, vocabSize: tokenizer.vocabSize, nCtx: nCtx ?? opts.train.seqLen } as GPTConfig,
-      train: opts.train,
+      train: { ...opts.train, decayAll: opts.train.decayAll ?? false }, // written out: resume tells it from older runs
       tokenizer: { kind: tokenizer.kind, file: tokenizer.fileName, spec },
       data: { train: opts.data, val: opts.val ?? null, valFraction: opts.valFraction ?? 0.02, ...(opts.first ? { first: opts.first } : {}) },
     };
@@ -217,6 +221,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       stableLr: t.stableLr,
       rewarmup: t.rewarmup,
       weightDecay: t.weightDecay,
+      decayAll: t.decayAll,
       gradClip: t.gradClip,
       gradAccum: t.gradAccum,
       evalEvery: t.evalEvery,

@@ -13,7 +13,7 @@
 import type { GPT } from '../models/gpt.js';
 import type { Tensor } from '../tensor.js';
 import type { Batch } from '../data/loader.js';
-import { AdamW } from '../optim/adamw.js';
+import { AdamW, decayExempt } from '../optim/adamw.js';
 import { clipScaleOnDevice } from '../optim/clip.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
@@ -65,7 +65,10 @@ export interface TrainerOptions {
   stableLr?: number;
   /** Warm up again when the stable steps end (a curriculum changing its data there; default false). */
   rewarmup?: boolean;
+  /** AdamW's decoupled weight decay (default 0.1), applied to matrices and embeddings only unless `decayAll`. */
   weightDecay?: number;
+  /** Decay every parameter, norm gains and biases (rank below 2) included (default false). */
+  decayAll?: boolean;
   betas?: [number, number];
   /** Clip the global gradient norm to this (default 1; 0 = off). */
   gradClip?: number;
@@ -155,9 +158,11 @@ export class Trainer {
     if (!(this.o.lr > 0)) throw new Error(`storygrad: Trainer: lr must be positive, got ${this.o.lr}`);
     if (opts.stableLr !== undefined && !(opts.stableLr > 0)) throw new Error(`storygrad: Trainer: stableLr must be positive, got ${opts.stableLr}`);
     this.model = opts.model;
-    this.optimizer = new AdamW(opts.model.parameters(), {
+    const params = opts.model.parameters();
+    this.optimizer = new AdamW(params, {
       lr: this.o.lr,
       weightDecay: opts.weightDecay ?? 0.1,
+      noDecay: opts.decayAll ? [] : decayExempt(params),
       betas: opts.betas ?? [0.9, 0.95],
     });
     this.metrics = opts.outDir ? new MetricsLog(`${opts.outDir}/metrics.jsonl`) : null;
