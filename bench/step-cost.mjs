@@ -9,9 +9,10 @@
  *
  *   npm run build && node bench/step-cost.mjs [--batches 8,16] [--layers 2,4] [--d 64,96]
  *        [--ctx 64,128]
- *        [--rounds 8] [--warmup 2] [--arch llama] [--heads 4] [--vocab 1024]
+ *        [--rounds 8] [--warmup 2] [--arch llama] [--heads 4] [--vocab 1024,2048]
  *
- * Every combination of --ctx, --batches, --layers and --d (comma-separated lists) is one configuration.
+ * Every combination of --vocab, --ctx, --batches, --layers and --d (comma-separated lists) is one
+ * configuration.
  *
  * A step is what `storygrad train` does per step: forward, cross-entropy, backward, gradient
  * clipping at norm 1 with the factor applied inside AdamW, one readback of (loss, norm), AdamW.
@@ -26,14 +27,13 @@ const sg = await import('../dist/index.js');
 const info = await sg.init({ backend: opt('backend', 'webgpu') });
 const list = (name, dflt) => opt(name, dflt).split(',').map(Number);
 const configs = [];
-for (const T of list('ctx', '64')) for (const B of list('batches', '8')) for (const L of list('layers', '4')) for (const d of list('d', '64')) configs.push({ B, L, d, T });
+for (const V of list('vocab', '1024')) for (const T of list('ctx', '64')) for (const B of list('batches', '8')) for (const L of list('layers', '4')) for (const d of list('d', '64')) configs.push({ B, L, d, T, V });
 const rounds = num('rounds', 8), warmup = num('warmup', 2);
-const base = { arch: opt('arch', 'llama'), vocabSize: num('vocab', 1024), nHead: num('heads', 4), seed: 0 };
-const V = base.vocabSize;
+const base = { arch: opt('arch', 'llama'), nHead: num('heads', 4), seed: 0 };
 
 /** A model, optimizer and step function for one configuration. */
-function setup({ B, L, d, T }) {
-  const model = new sg.models.GPT({ ...base, dModel: d, nLayer: L, nCtx: T });
+function setup({ B, L, d, T, V }) {
+  const model = new sg.models.GPT({ ...base, vocabSize: V, dModel: d, nLayer: L, nCtx: T });
   const params = model.parameters();
   const adamw = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
   let s = 12345 + B;
@@ -74,11 +74,11 @@ for (let r = 0; r < warmup + rounds; r++) {
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`adapter: ${info.adapter ?? info.backend}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`model: ${base.arch}, ${base.nHead} heads, vocab ${V}; ${rounds} rounds after ${warmup} warm-up`);
-console.log('| layers | d | batch x seq | wall ms/step | CPU ms/step | wall ms / 1K tokens | CPU ms / 1K tokens | tokens/s (wall) |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const [i, { B, L, d, T }] of configs.entries()) {
+console.log(`model: ${base.arch}, ${base.nHead} heads; ${rounds} rounds after ${warmup} warm-up`);
+console.log('| vocab | layers | d | batch x seq | wall ms/step | CPU ms/step | wall ms / 1K tokens | CPU ms / 1K tokens | tokens/s (wall) |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const [i, { B, L, d, T, V }] of configs.entries()) {
   const w = med(res[i].wall), c = med(res[i].cpu), k = (B * T) / 1000;
-  console.log(`| ${L} | ${d} | ${B} x ${T} | ${w.toFixed(1)} | ${c.toFixed(1)} | ${(w / k).toFixed(1)} | ${(c / k).toFixed(1)} | ${Math.round((B * T) / w * 1000)} |`);
+  console.log(`| ${V} | ${L} | ${d} | ${B} x ${T} | ${w.toFixed(1)} | ${c.toFixed(1)} | ${(w / k).toFixed(1)} | ${(c / k).toFixed(1)} | ${Math.round((B * T) / w * 1000)} |`);
 }
 sg.shutdown();

@@ -3,7 +3,8 @@
  * measure behind the demo's recipe (issue: "a generated story that reads as English with
  * consistent names"). Reads a run directory (`storygrad demo --out DIR` or `storygrad train`).
  *
- *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE]
+ *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE] [--corpus FILE]
+ *        [--temperature 0.4] [--top-p 0.9] [--candidates 4]
  *
  * Two figures:
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
@@ -12,14 +13,23 @@
  *    predicts repeats far better than first mentions (an induction/copying ability). Beside the
  *    loss: P(a name), the probability the model gives to all names' first tokens at that spot
  *    (does it know a name comes?), and P(this name | a name) (does it know which?).
- * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling; --tokens new tokens,
- *    default what fills the context; the demo prints 160): distinct names per story and two
+ * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling: the likeliest by the
+ *    model's mean log-probability of its new tokens of --candidates samples at --temperature, top-p
+ *    --top-p, as `storygrad demo` picks its story; --candidates 1 --temperature 0.7 gives the
+ *    sampling of earlier demos; --tokens new tokens, default what fills the context; the demo
+ *    prints 160): distinct names per story and two
  *    shares: "consistent", at most two distinct names with the first used at least twice (a story
  *    that names its hero once and then says "she" fails it), and "introduced", every name's first
  *    mention introduced the way the corpus introduces characters ("named Kate", "friend Tom",
  *    "Hi! My name is Kate", or the story's first word), so a name that appears from nowhere —
  *    the drift of a model that does not copy — fails it. The same checks on corpus stories cut
  *    to the context length give the ceilings.
+ * 3. Sentences of the grammar ("reads as English"): the share of the generated stories' complete
+ *    sentences, names masked, that occur in the training corpus (--corpus FILE, default the run's
+ *    corpus-train.txt). The embedded generator builds stories from templates, so held-out corpus
+ *    stories score about 97% (the ceiling, printed beside it); a garbled join ("Julia andCan I
+ *    have a turn") or a broken word fails its sentence. Beside it, the share of sentences that
+ *    repeat an earlier sentence of the same story (the loops of a sampler run too cold).
  * Names are those of the corpus lexicon, which are never ordinary words (lexicon.ts), or the JSON
  * list of `--names FILE` for a corpus with other names.
  */
@@ -36,6 +46,10 @@ const { values: a } = parseArgs({
     backend: { type: 'string', default: 'webgpu' },
     json: { type: 'boolean', default: false },
     names: { type: 'string' },
+    corpus: { type: 'string' },
+    temperature: { type: 'string', default: '0.4' },
+    'top-p': { type: 'string', default: '0.9' },
+    candidates: { type: 'string', default: '4' },
   },
 });
 
@@ -63,6 +77,13 @@ function consistency(text) {
     return /(named|friend|name is) $/.test(text.slice(Math.max(0, at - 10), at)) || text.slice(0, at).trim() === '';
   });
   return { distinct: distinct.length, heroUses, ok, introduced, cast };
+}
+
+/** Complete sentences of a text with names masked as "@" (a cut-off last sentence is dropped). */
+function sentences(text) {
+  const parts = text.replace(/<\|endoftext\|>/g, '\n').split(/(?<=[.!?]"?)\s+|\n/).map((x) => x.trim()).filter(Boolean);
+  if (parts.length && !/[.!?]"?$/.test(parts[parts.length - 1])) parts.pop();
+  return parts.map((x) => x.replace(NAME_RE, '@'));
 }
 
 await sg.init({ backend: a.backend });
@@ -127,15 +148,38 @@ for (const r of rows) {
 // ---- 2. generated stories ----
 const samples = [];
 const prompt = [sep, ...tok.encode('Once upon a time')];
+const nCand = Number(a.candidates);
 for (let seed = 0; seed < Number(a.samples); seed++) {
-  const ids = [];
-  for await (const id of model.generate(prompt, { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: 0.7, topP: 0.9, seed, stopTokens: [sep] })) ids.push(id);
-  const text = tok.decode([...prompt.slice(1), ...ids]);
-  samples.push({ seed, text, ...consistency(text) });
+  // nCand candidates in one batch (row 0 is the single-sample story of this seed); the likeliest
+  // by the model's own mean log-probability of its new tokens is kept.
+  const rows = Array.from({ length: nCand }, () => []);
+  const opts = { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: Number(a.temperature), topP: Number(a['top-p']), seed, stopTokens: [sep] };
+  for await (const ids of model.generateBatch(rows.map(() => prompt), opts)) ids.forEach((id, r) => { if (id !== null) rows[r].push(id); });
+  let best = 0, scores = [0];
+  if (nCand > 1) {
+    const lps = await sg.models.tokenLogProbs(model, rows.map((ids) => [...prompt, ...ids]));
+    scores = lps.map((lp) => { const gen = lp.subarray(prompt.length - 1); return gen.reduce((x, y) => x + y, 0) / Math.max(1, gen.length); });
+    best = scores.indexOf(Math.max(...scores));
+  }
+  const text = tok.decode([...prompt.slice(1), ...rows[best]]);
+  samples.push({ seed, text, meanLogProb: scores[best], ...consistency(text) });
 }
 // The ceiling: the held-out stories cut to the generated length (prompt + new tokens).
 const genLength = a.tokens ? prompt.length + Number(a.tokens) : nCtx;
 const ceiling = stories.map((t) => consistency(tok.decode(tok.encode(t).slice(0, genLength - 1))));
+
+// ---- 3. sentences of the grammar ----
+const corpusPath = a.corpus ?? `${a.run}/corpus-train.txt`;
+const corpusText = await readFile(corpusPath, 'utf8').catch(() => null);
+const grammar = corpusText === null ? null : new Set(sentences(corpusText));
+const sentenceShare = (texts) => {
+  const per = texts.map(sentences);
+  const all = per.flat();
+  // Repeats: sentences equal to an earlier one of the same story (names masked), the loops of too cold a sampler.
+  const repeats = per.reduce((n, ss) => n + ss.filter((x, i) => ss.indexOf(x) < i).length, 0);
+  return { sentences: all.length, share: all.filter((x) => grammar.has(x)).length / all.length, repeated: repeats / all.length };
+};
+for (const s of samples) s.sentences = grammar ? sentences(s.text).map((x) => ({ text: x, known: grammar.has(x) })) : [];
 
 const mean = (b, k) => (b.n ? b[k] / b.n : NaN);
 const f = (b) => ({ mentions: b.n, loss: mean(b, 'loss'), top1: mean(b, 'hit'), pName: mean(b, 'pName'), pRightGivenName: mean(b, 'pRight') });
@@ -148,6 +192,7 @@ const result = {
     introduced: samples.filter((s) => s.introduced).length / samples.length,
     meanDistinctNames: samples.reduce((s, x) => s + x.distinct, 0) / samples.length,
   },
+  grammar: grammar ? { corpus: corpusPath, generated: sentenceShare(samples.map((x) => x.text)), ceiling: sentenceShare(stories.map((t) => tok.decode(tok.encode(t).slice(0, genLength - 1)))) } : null,
   corpusCeiling: { consistent: ceiling.filter((c) => c.ok).length / ceiling.length, introduced: ceiling.filter((c) => c.introduced).length / ceiling.length, meanDistinctNames: ceiling.reduce((s, x) => s + x.distinct, 0) / ceiling.length },
 };
 if (a.json) console.log(JSON.stringify({ ...result, samples }));
@@ -160,7 +205,10 @@ else {
   const pct = (x) => `${(x * 100).toFixed(0)}%`;
   const g = result.generated, cc = result.corpusCeiling;
   console.log(`generated (${g.stories} stories${a.tokens ? ` of ${a.tokens} new tokens` : ''}): ${pct(g.consistent)} consistent, ${pct(g.introduced)} introduced, ${g.meanDistinctNames.toFixed(2)} distinct names per story (corpus cut to ${genLength} tokens: ${pct(cc.consistent)}, ${pct(cc.introduced)}, ${cc.meanDistinctNames.toFixed(2)})`);
-  for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, ${s.introduced ? 'introduced' : 'NOT introduced'}, names ${s.distinct}:\n${s.text.trim()}`);
+  const gr = result.grammar;
+  if (gr) console.log(`sentences of the grammar (in ${gr.corpus}, names masked): ${pct(gr.generated.share)} of ${gr.generated.sentences} generated, ${pct(gr.generated.repeated)} repeating an earlier one (held-out corpus: ${pct(gr.ceiling.share)} of ${gr.ceiling.sentences}, ${pct(gr.ceiling.repeated)})`);
+  else console.log(`sentences of the grammar: skipped, no corpus at ${corpusPath} (--corpus FILE)`);
+  for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, ${s.introduced ? 'introduced' : 'NOT introduced'}, names ${s.distinct}${gr ? `, sentences ${s.sentences.filter((x) => x.known).length}/${s.sentences.length}` : ''}:\n${s.text.trim()}`);
 }
 model.dispose();
 await sg.shutdown();

@@ -93,6 +93,11 @@ describe('storygrad main', () => {
       expect(text).toMatch(/^corpus: 150 training stories/m);
       expect(text).toMatch(/^step 100\/100 .*val \d/m);
       expect(text).toMatch(/^Once upon a time/m);
+      // The printed story is the likeliest of 4 samples: its bracketed score is the largest of the four.
+      const scores = text.match(/^story: the likeliest of 4 samples \(mean log-probability per token (.*)\)$/m)![1]!.split(', ');
+      expect(scores).toHaveLength(4);
+      const best = scores.find((x) => x.startsWith('['))!;
+      expect(Number(best.slice(1, -1))).toBe(Math.max(...scores.map((x) => Number(x.replace(/[[\]]/g, '')))));
       expect(code, c.err.join('\n')).toBe(0);
       for (const f of ['run.json', 'tokenizer.json', 'metrics.jsonl', 'loss.svg', 'checkpoint/model.safetensors', 'corpus-train.txt']) {
         expect(existsSync(join(out, 'run', f)), f).toBe(true);
@@ -115,8 +120,8 @@ describe('storygrad main', () => {
       const c = capture();
       const tiny = ['--backend', 'cpu', '--stories', '60', '--vocab', '300', '--d-model', '16', '--n-layer', '1', '--n-head', '2',
         '--batch', '2', '--seq', '32', '--story-tokens', '8'];
-      // The default recipe (games of catch first, the copy-friendly init); given flags win.
-      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.2', '--eval-every', '20', '--embed-init-std', '0.3', '--catch-lr', '5e-3'], c.io);
+      // The recipe with a first stage of games only (a second warmup after it) and the copy-friendly init; given flags win.
+      const code = await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '20', '--catch-steps', '8', '--catch-share', '0.2', '--eval-every', '20', '--embed-init-std', '0.3', '--catch-lr', '5e-3', '--first-share', '1'], c.io);
       expect(code, c.err.join('\n')).toBe(0);
       expect(c.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 20% games of catch\), 20 validation stories, \d+ games of catch for the first 8 steps/m);
       const run = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
@@ -124,7 +129,8 @@ describe('storygrad main', () => {
       expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, stableLr: 5e-3, rewarmup: true });
       expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
       expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
-      // Defaults: catch steps at most a fifth of --steps, evaluation every quarter; --plain: stories only, the usual init.
+      // Defaults: catch steps at most a fifth of --steps, 90% games among them (no second warmup), evaluation
+      // every quarter; --plain: stories only, the usual init.
       // (12 steps are too few for the demo's loss check: exit 0, or 1 with that check's message only.)
       const ranWithin = (code: number, err: string[]) => {
         expect([0, 1], err.join('\n')).toContain(code);
@@ -132,9 +138,9 @@ describe('storygrad main', () => {
       };
       const d = capture();
       ranWithin(await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '12'], d.io), d.err);
-      expect(d.out.join('\n')).toMatch(/^corpus: 60 training stories \([\d.]+ MB\), 20 validation stories, \d+ games of catch for the first 2 steps/m);
+      expect(d.out.join('\n')).toMatch(/^corpus: 60 training stories \([\d.]+ MB\), 20 validation stories, \d+ documents \(90% games of catch\) for the first 2 steps/m);
       const dflt = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
-      expect(dflt.train).toMatchObject({ evalEvery: 3, stableSteps: 1, rewarmup: true });
+      expect(dflt.train).toMatchObject({ evalEvery: 3, stableSteps: 1, rewarmup: false });
       expect(dflt.model).toMatchObject({ embedInitStd: 0.6, unembedInit: 'embed', valueOutputInit: 'identity' });
       const p = capture();
       ranWithin(await main(['demo', ...tiny, '--plain', '--out', join(out, 'run'), '--steps', '12'], p.io), p.err);
@@ -142,7 +148,7 @@ describe('storygrad main', () => {
       const plain = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(plain.data.first).toBeUndefined();
       expect(plain.model).toMatchObject({ embedInitStd: 0.02, unembedInit: 'normal', valueOutputInit: 'normal' });
-      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names']]) {
+      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names'], ['--temperature', '0'], ['--top-p', '1.5'], ['--candidates', '0']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);
         expect(e.err, bad.join(' ')).toHaveLength(1);

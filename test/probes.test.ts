@@ -335,9 +335,13 @@ describe('storygrad probe', () => {
     const lib = await sg.withBackend(backends[0]!.backend, () => scoreProbeSuite(model, corpusBpe, trackingSuite({ seed: 3, n: 12 })));
     expect(r[0].accuracy).toBe(lib.accuracy);
     expect(r[0].meanMargin).toBeCloseTo(lib.meanMargin, 5);
+    // --dtype f16 loads the weights in half precision: margins move by rounding only.
+    const half = capture();
+    expect(await main(['probe', '--run', join(dir, 'run'), '--backend', 'cpu', '--n', '12', '--suite', 'tracking', '--seed', '3', '--json', '--dtype', 'f16'], half.io), half.err.join('\n')).toBe(0);
+    expect(Math.abs(JSON.parse(half.out[0]!).results[0].meanMargin - lib.meanMargin)).toBeLessThan(0.05);
     model.dispose();
 
-    for (const argv of [['probe'], ['probe', '--run', join(dir, 'missing')], ['probe', '--run', join(dir, 'run'), '--suite', 'all'], ['probe', '--run', join(dir, 'run'), '--n', '0']]) {
+    for (const argv of [['probe'], ['probe', '--run', join(dir, 'missing')], ['probe', '--run', join(dir, 'run'), '--suite', 'all'], ['probe', '--run', join(dir, 'run'), '--n', '0'], ['probe', '--run', join(dir, 'run'), '--dtype', 'f8']]) {
       const c = capture();
       expect(await main(argv, c.io), argv.join(' ')).toBe(2);
       expect(c.err, argv.join(' ')).toHaveLength(1);

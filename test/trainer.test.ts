@@ -66,7 +66,7 @@ const tiny = (seed: number) => new sg.models.GPT({ arch: 'gpt2', vocabSize: 16, 
 /** A fixed pseudo-random id sequence. */
 const ids = (n: number, vocab: number) => Int32Array.from({ length: n }, (_, i) => (i * 7 + ((i * i) % 5)) % vocab);
 
-describe('Trainer weight decay', () => {
+describe('Trainer options', () => {
   it('decays matrices and embeddings, not norm gains and biases, unless decayAll', () => {
     const model = tiny(3);
     const train = new BatchSampler(ids(40, 16), { batchSize: 2, seqLen: 8 });
@@ -77,6 +77,16 @@ describe('Trainer weight decay', () => {
     expect([...t.optimizer.noDecay]).toEqual(vectors);
     expect(t.optimizer.noDecay.size).toBeLessThan(params.length);
     expect(new sg.train.Trainer({ model, train, steps: 1, lr: 1e-3, decayAll: true }).optimizer.noDecay.size).toBe(0);
+    model.dispose();
+  });
+
+  it('rejects a learning rate or stable learning rate that is not positive, naming it', () => {
+    const model = tiny(3);
+    const train = new BatchSampler(ids(40, 16), { batchSize: 2, seqLen: 8 });
+    expect(() => new sg.train.Trainer({ model, train, steps: 1, lr: 0 })).toThrow(/lr must be positive, got 0/);
+    for (const stableLr of [0, -1e-3, NaN]) {
+      expect(() => new sg.train.Trainer({ model, train, steps: 1, lr: 1e-3, stableSteps: 2, stableLr })).toThrow(/stableLr must be positive, got/);
+    }
     model.dispose();
   });
 });

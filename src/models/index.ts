@@ -4,6 +4,7 @@ export type { GPTConfig, ResolvedGPTConfig, ModelDType } from './config.js';
 export { resolveConfig } from './config.js';
 export type { GenerateOptions } from './generate.js';
 export { sampleFromLogits } from './generate.js';
+export { tokenLogProbs } from './score.js';
 export { KVCache } from './kv-cache.js';
 export type { ForwardOptions } from './gpt.js';
 export { PRESETS, preset } from './presets.js';

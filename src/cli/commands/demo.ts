@@ -6,13 +6,17 @@
  * Exits 1 when the validation loss is not at least one nat below a uniform guess (ln V).
  *
  * The default recipe keeps characters' names (bench/RESULTS.md, "A one-layer demo that keeps
- * names"): the first --catch-steps steps train on games of catch (a name every four tokens) at the
- * peak learning rate, then a second warmup and the stories; --embed-init-std, --unembed-init embed
- * and --value-output-init identity start the model able to copy what a head attends to. At this
- * budget (about two minutes on a 2-core CPU) one layer at context 128 beats deeper models: a
- * layer costs about as much as the embedding and unembedding, so one layer trains three times
- * the tokens of four. `--plain` trains the same shape without the games and the copy-friendly
- * init (names drift), for comparison.
+ * names" and "Vocabulary, first-stage share and temperature"): the first --catch-steps steps train
+ * on a mix of games of catch (a name every four tokens; 90%) and stories at the peak learning
+ * rate, then the stories alone; --embed-init-std, --unembed-init embed and --value-output-init
+ * identity start the model able to copy what a head attends to. At this budget (about two minutes
+ * on a 2-core CPU) one layer at context 128 beats deeper models: a layer costs about as much as the
+ * embedding and unembedding, so one layer trains three times the tokens of four. A 1,536-token BPE
+ * makes most of the corpus's words one token, which costs 13% more per step and learns far more
+ * per character than 1,024. The story is the likeliest (by the model's own mean log-probability)
+ * of 4 samples at temperature 0.4: names hold more often and fewer sentences garble than in one
+ * sample at 0.7. `--plain` trains the same shape without the games and the
+ * copy-friendly init (names drift), for comparison.
  */
 import * as sg from '../../index.js';
 import type { Command } from '../args.js';
@@ -37,15 +41,15 @@ export const demo: Command = {
     'validation stories), trains a BPE tokenizer and a small GPT on it into --out, printing the\n' +
     'progress line and a sample at each evaluation, then generates a story from "Once upon a time".\n' +
     'About two minutes on a 2-core CPU with the software WebGPU adapter. The recipe keeps names:\n' +
-    'games of catch (a name every four tokens) for the first --catch-steps steps, then the stories,\n' +
-    'from a copy-friendly init; --plain trains on stories only from the usual init (names drift).\n' +
+    'mostly games of catch (a name every four tokens) for the first --catch-steps steps, then the\n' +
+    'stories, from a copy-friendly init; --plain trains on stories only from the usual init (names drift).\n' +
     'See bench/RESULTS.md, "A one-layer demo that keeps names".',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
     { name: 'plain', type: 'boolean', help: 'stories only, the usual init (defaults in brackets below): names drift' },
-    { name: 'steps', type: 'integer', default: 3000, value: 'N', help: 'optimizer steps' },
+    { name: 'steps', type: 'integer', default: 2000, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
-    { name: 'vocab', type: 'integer', default: 1024, value: 'N', help: 'BPE vocabulary size' },
+    { name: 'vocab', type: 'integer', default: 1536, value: 'N', help: 'BPE vocabulary size' },
     { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
     { name: 'd-model', type: 'integer', default: 64, value: 'N', help: 'residual width' },
     { name: 'n-layer', type: 'integer', default: 1, value: 'N', help: 'transformer blocks' },
@@ -56,13 +60,16 @@ export const demo: Command = {
     { name: 'catch-lr', type: 'number', value: 'X', help: 'learning rate of the --catch-steps (default --lr)' },
     { name: 'catch-steps', type: 'integer', value: 'N', help: `first steps on games of catch (name copying) at the peak lr, then a second warmup (default ${CATCH_STEPS}, at most --steps / 5 [0])` },
     { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0; some stories then turn into games)' },
-    { name: 'first-share', type: 'number', default: 1, value: 'X', help: 'share of games of catch in the first --catch-steps steps (the rest stories); at 1 the learning rate warms up again after them' },
+    { name: 'first-share', type: 'number', default: 0.9, value: 'X', help: 'share of games of catch in the first --catch-steps steps, the rest stories (keeps the stories\' tokens likely); at 1 the learning rate warms up again after them' },
     { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.6 [0.02])' },
     { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default identity [normal])' },
     { name: 'unembed-init', type: 'string', choices: ['normal', 'embed'], value: 'KIND', help: 'the untied W_U at init: embed copies W_E (default embed [normal])' },
     { name: 'tie', type: 'boolean', help: 'tie the unembedding to the token embedding' },
     { name: 'eval-every', type: 'integer', value: 'N', help: 'evaluate, sample and checkpoint every N steps (default --steps / 4)' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
+    { name: 'temperature', type: 'number', default: 0.4, value: 'X', help: 'sampling temperature of the final story (higher: more varied, more garbled; lower: loops)' },
+    { name: 'candidates', type: 'integer', default: 4, value: 'N', help: 'stories sampled (in one batch); the one the model finds likeliest (mean log-probability per token) is printed' },
+    { name: 'top-p', type: 'number', default: 0.9, value: 'X', help: 'nucleus sampling: sample among the likeliest tokens holding this much probability' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
@@ -75,7 +82,7 @@ export const demo: Command = {
     recipe['eval-every'] = Math.max(1, Math.round((flags['steps'] as number) / 4));
     for (const [k, v] of Object.entries(recipe)) if (flags[k] === undefined) flags[k] = v;
     const out = flags['out'] as string;
-    for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens']) {
+    for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens', 'candidates']) {
       if (!((flags[n] as number) > 0)) throw new UsageError(`--${n} must be positive, got ${flags[n]}`, 'demo');
     }
     const catchSteps = flags['catch-steps'] as number, catchShare = flags['catch-share'] as number;
@@ -84,6 +91,9 @@ export const demo: Command = {
     if (!(firstShare > 0 && firstShare <= 1)) throw new UsageError(`--first-share must be in (0, 1], got ${firstShare}`, 'demo');
     if (!(catchShare >= 0 && catchShare < 1)) throw new UsageError(`--catch-share must be in [0, 1), got ${catchShare}`, 'demo');
     if (flags['catch-lr'] !== undefined && !((flags['catch-lr'] as number) > 0)) throw new UsageError(`--catch-lr must be positive, got ${flags['catch-lr']}`, 'demo');
+    if (!((flags['temperature'] as number) > 0)) throw new UsageError(`--temperature must be positive, got ${flags['temperature']}`, 'demo');
+    const topP = flags['top-p'] as number;
+    if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`, 'demo');
     if (!((flags['embed-init-std'] as number) > 0)) throw new UsageError(`--embed-init-std must be positive, got ${flags['embed-init-std']}`, 'demo');
     const fs = await import('node:fs/promises');
     const seed = flags['seed'] as number;
@@ -115,7 +125,7 @@ export const demo: Command = {
       // Games of catch are about 110 tokens: enough of them that the first steps rarely see a window twice.
       const g = catchSteps > 0 ? await writeCorpusFile(catchPath, { seed: seed + 1, count: Math.ceil((catchSteps * batch * seq) / 50), catchGames: firstShare }) : null;
       log(`corpus: ${t.stories} training ${catchShare ? `documents (${(t.bytes / 1e6).toFixed(1)} MB, ${catchShare * 100}% games of catch)` : `stories (${(t.bytes / 1e6).toFixed(1)} MB)`}, ${v.stories} validation stories` +
-        (g ? `, ${g.stories} games of catch for the first ${catchSteps} steps` : '') + ', from the embedded generator');
+        (g ? `, ${g.stories} ${firstShare === 1 ? 'games of catch' : `documents (${Math.round(firstShare * 100)}% games of catch)`} for the first ${catchSteps} steps` : '') + ', from the embedded generator');
       const warmupSteps = Math.min(50, Math.floor(steps / 10));
       const r = await trainRun({
         out,
@@ -136,14 +146,22 @@ export const demo: Command = {
       });
       const firstVal = Math.log(r.tokenizer.vocabSize);
       log(`trained ${r.steps} steps in ${r.wallSeconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString('en-US')} tokens/s); validation loss ${r.valLoss?.toFixed(3) ?? '?'} nats/token (uniform guess: ${firstVal.toFixed(3)})`);
-      // The story: the run's tokenizer, prompt "Once upon a time", nucleus sampling.
+      // The story: the run's tokenizer, prompt "Once upon a time", nucleus sampling at temperature 0.4;
+      // of --candidates samples the one the model itself finds likeliest (names hold more often and
+      // fewer sentences garble than with one sample at 0.7; colder than 0.4 loops: bench/RESULTS.md).
       const prompt = [r.tokenizer.separatorId, ...r.tokenizer.encode('Once upon a time')];
-      const ids: number[] = [];
+      const nCand = flags['candidates'] as number;
+      const rows: number[][] = Array.from({ length: nCand }, () => []);
       r.model.eval();
-      for await (const id of r.model.generate(prompt, {
+      for await (const ids of r.model.generateBatch(rows.map(() => prompt), {
         maxNewTokens: flags['story-tokens'] as number,
-        temperature: 0.7, topP: 0.9, seed, stopTokens: r.tokenizer.stopIds,
-      })) ids.push(id);
+        temperature: flags['temperature'] as number, topP, seed, stopTokens: r.tokenizer.stopIds,
+      })) ids.forEach((id, k) => { if (id !== null) rows[k]!.push(id); });
+      const scores = (await sg.models.tokenLogProbs(r.model, rows.map((ids) => [...prompt, ...ids])))
+        .map((lp) => { const story = lp.subarray(prompt.length - 1); return story.reduce((x, y) => x + y, 0) / Math.max(1, story.length); });
+      const best = scores.indexOf(Math.max(...scores));
+      const ids = rows[best]!;
+      if (nCand > 1) log(`story: the likeliest of ${nCand} samples (mean log-probability per token ${scores.map((x, k) => (k === best ? `[${x.toFixed(2)}]` : x.toFixed(2))).join(', ')})`);
       io.out('');
       io.out(r.tokenizer.decode([...prompt, ...ids]).trim());
       io.out('');

@@ -4,7 +4,8 @@
  * beside the accuracy of guessing.
  */
 import * as sg from '../../index.js';
-import { loadModelAndTokenizer } from './load-model.js';
+import { DTYPE_FLAG, loadModelAndTokenizer } from './load-model.js';
+import type { ModelDType } from '../../models/config.js';
 import { pathKind } from '../../io/files.js';
 import { chanceAccuracy, factualSuite, scoreProbeSuite, trackingSuite, type ProbeScore, type ProbeSuite } from '../../interp/probes/index.js';
 import { UsageError, type Command } from '../args.js';
@@ -26,6 +27,7 @@ export const probe: Command = {
     { name: 'tokenizer', type: 'string', value: 'PATH', help: 'tokenizer file (default: the one saved with the checkpoint)' },
     { name: 'batch', type: 'integer', default: 32, value: 'N', help: 'sequences per forward pass' },
     { name: 'json', type: 'boolean', help: 'print the scores as JSON' },
+    DTYPE_FLAG,
     BACKEND_FLAG,
   ],
   async run(flags, io) {
@@ -45,7 +47,7 @@ export const probe: Command = {
     ];
     try {
       await sg.init({ backend: flags['backend'] as BackendChoice });
-      const { model, tokenizer: tok } = await loadModelAndTokenizer(run, tokPath);
+      const { model, tokenizer: tok } = await loadModelAndTokenizer(run, tokPath, flags['dtype'] as ModelDType);
       try {
         const results: (ProbeScore & { seed: number; chance: number })[] = [];
         for (const s of suites) {
