@@ -153,18 +153,10 @@ const samples = [];
 const prompt = [sep, ...tok.encode('Once upon a time')];
 const nCand = Number(a.candidates);
 for (let seed = 0; seed < Number(a.samples); seed++) {
-  // nCand candidates in one batch (row 0 is the single-sample story of this seed); the likeliest
-  // by the model's own mean log-probability of its new tokens is kept.
-  const rows = Array.from({ length: nCand }, () => []);
+  // The likeliest of nCand candidates by the model's own mean log-probability (the demo's pick).
   const opts = { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: Number(a.temperature), topP: Number(a['top-p']), seed, stopTokens: [sep] };
-  for await (const ids of model.generateBatch(rows.map(() => prompt), opts)) ids.forEach((id, r) => { if (id !== null) rows[r].push(id); });
-  let best = 0, scores = [0];
-  if (nCand > 1) {
-    const lps = await sg.models.tokenLogProbs(model, rows.map((ids) => [...prompt, ...ids]));
-    scores = lps.map((lp) => { const gen = lp.subarray(prompt.length - 1); return gen.reduce((x, y) => x + y, 0) / Math.max(1, gen.length); });
-    best = scores.indexOf(Math.max(...scores));
-  }
-  const text = tok.decode([...prompt.slice(1), ...rows[best]]);
+  const { ids, scores, best } = await sg.models.sampleLikeliest(model, prompt, nCand, opts);
+  const text = tok.decode([...prompt.slice(1), ...ids]);
   samples.push({ seed, text, meanLogProb: scores[best], ...consistency(text) });
 }
 // The ceiling: the held-out stories cut to the generated length (prompt + new tokens).

@@ -1,7 +1,8 @@
 // tokenLogProbs (src/models/score.ts): inside the context the log-probabilities sum to minus the
 // fused cross-entropy of the same sequence (another kernel path); past the context every token is
 // scored from its strided window, checked position by position against a forward pass over
-// exactly that window's prefix; errors name the sequence and position. CPU and WebGPU.
+// exactly that window's prefix; errors name the sequence and position. sampleLikeliest: its
+// candidates are generateBatch's rows and its scores those of per-prefix forward passes. CPU and WebGPU.
 import { expect, it } from 'vitest';
 import * as sg from '../src/index.js';
 import { loadBackends } from './helpers/backends.js';
@@ -54,6 +55,30 @@ for (const entry of await loadBackends()) {
           expect(p - start, `context of position ${p}`).toBeGreaterThanOrEqual(p < nCtx ? p : nCtx / 2);
           expect(lp![p - 1]!, `position ${p}`).toBeCloseTo(await lastLogProb(model, seq.slice(start, p), seq[p]!), 4);
         }
+        model.dispose();
+      });
+    });
+
+    it('sampleLikeliest: the batch of candidates (row 0 = generate), each scored by its mean log-probability, the best the largest', async () => {
+      await sg.withBackend(entry.backend, async () => {
+        const model = new sg.models.GPT({ arch: 'llama', vocabSize: 13, nCtx: 16, dModel: 16, nLayer: 1, nHead: 2, seed: 7 });
+        const prompt = [1, 2, 3], opts = { maxNewTokens: 10, temperature: 1.5, seed: 4 };
+        const r = await sg.models.sampleLikeliest(model, prompt, 3, opts);
+        const single: number[] = [];
+        for await (const id of model.generate(prompt, opts)) single.push(id);
+        expect(r.candidates[0]).toEqual(single);
+        expect(r.candidates.map((c) => c.length)).toEqual([10, 10, 10]);
+        expect(new Set(r.candidates.map((c) => c.join())).size).toBeGreaterThan(1); // distinct samples to rank
+        // Each score from forward passes over the candidate's prefixes (the reference), not tokenLogProbs.
+        for (const [k, c] of r.candidates.entries()) {
+          const seq = [...prompt, ...c];
+          let total = 0;
+          for (let p = prompt.length; p < seq.length; p++) total += await lastLogProb(model, seq.slice(0, p), seq[p]!);
+          expect(r.scores[k]!).toBeCloseTo(total / c.length, 4);
+        }
+        expect(r.scores[r.best]).toBe(Math.max(...r.scores));
+        expect(r.ids).toBe(r.candidates[r.best]);
+        await expect(sg.models.sampleLikeliest(model, prompt, 0)).rejects.toThrow(/n must be a positive integer, got 0/);
         model.dispose();
       });
     });

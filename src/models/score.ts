@@ -2,8 +2,8 @@
  * Scoring token sequences with a model: the log-probability it gives each token given the tokens
  * before it. Sequences longer than the context are scored in windows of nCtx tokens that advance by
  * nCtx / 2, so every token after the first window is predicted from at least nCtx / 2 tokens of
- * context (the strided evaluation of long texts). Used to rank sampled candidates (best-of-n
- * decoding in `storygrad demo`) and to measure a text's loss under a model.
+ * context (the strided evaluation of long texts). `sampleLikeliest` ranks sampled candidates with it
+ * (best-of-n decoding, as `storygrad demo` prints its story).
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tidy } from '../memory/scope.js';
@@ -11,6 +11,7 @@ import { tensor } from '../ops/creation.js';
 import { logSoftmax } from '../ops/nn.js';
 import { withBackend } from '../runtime.js';
 import type { GPT } from './gpt.js';
+import type { GenerateOptions } from './generate.js';
 
 /**
  * Per-token log-probabilities (natural log) of each sequence: entry i of the result for a sequence
@@ -43,4 +44,35 @@ export async function tokenLogProbs(model: GPT, seqs: readonly (readonly number[
     out.push(lp);
   }
   return out;
+}
+
+/** What {@link sampleLikeliest} returns. */
+export interface LikeliestSample {
+  /** The new ids of every candidate (without the prompt; a candidate stops before a stop token). */
+  candidates: number[][];
+  /** Each candidate's mean log-probability per new token under the model (0 for an empty one). */
+  scores: number[];
+  /** Index of the likeliest candidate. */
+  best: number;
+  /** `candidates[best]`. */
+  ids: number[];
+}
+
+/**
+ * Best-of-n decoding: samples `n` continuations of `prompt` in one batch (`generateBatch`; candidate
+ * 0 is what `generate` with the same options gives) and ranks them by the model's own mean
+ * log-probability per new token ({@link tokenLogProbs}), so a candidate that garbles or drops what
+ * its context set up ranks low.
+ */
+export async function sampleLikeliest(model: GPT, prompt: number[], n: number, opts: GenerateOptions = {}): Promise<LikeliestSample> {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`storygrad: sampleLikeliest: n must be a positive integer, got ${n}`);
+  const candidates: number[][] = Array.from({ length: n }, () => []);
+  for await (const ids of model.generateBatch(candidates.map(() => prompt), opts)) ids.forEach((id, k) => { if (id !== null) candidates[k]!.push(id); });
+  const lps = await tokenLogProbs(model, candidates.map((ids) => [...prompt, ...ids]));
+  const scores = lps.map((lp) => {
+    const fresh = lp.subarray(prompt.length - 1); // log P of the new ids
+    return fresh.length ? fresh.reduce((a, b) => a + b, 0) / fresh.length : 0;
+  });
+  const best = scores.indexOf(Math.max(...scores));
+  return { candidates, scores, best, ids: candidates[best]! };
 }

@@ -151,16 +151,11 @@ export const demo: Command = {
       // fewer sentences garble than with one sample at 0.7; colder than 0.4 loops: bench/RESULTS.md).
       const prompt = [r.tokenizer.separatorId, ...r.tokenizer.encode('Once upon a time')];
       const nCand = flags['candidates'] as number;
-      const rows: number[][] = Array.from({ length: nCand }, () => []);
       r.model.eval();
-      for await (const ids of r.model.generateBatch(rows.map(() => prompt), {
+      const { ids, scores, best } = await sg.models.sampleLikeliest(r.model, prompt, nCand, {
         maxNewTokens: flags['story-tokens'] as number,
         temperature: flags['temperature'] as number, topP, seed, stopTokens: r.tokenizer.stopIds,
-      })) ids.forEach((id, k) => { if (id !== null) rows[k]!.push(id); });
-      const scores = (await sg.models.tokenLogProbs(r.model, rows.map((ids) => [...prompt, ...ids])))
-        .map((lp) => { const story = lp.subarray(prompt.length - 1); return story.reduce((x, y) => x + y, 0) / Math.max(1, story.length); });
-      const best = scores.indexOf(Math.max(...scores));
-      const ids = rows[best]!;
+      });
       if (nCand > 1) log(`story: the likeliest of ${nCand} samples (mean log-probability per token ${scores.map((x, k) => (k === best ? `[${x.toFixed(2)}]` : x.toFixed(2))).join(', ')})`);
       io.out('');
       io.out(r.tokenizer.decode([...prompt, ...ids]).trim());
