@@ -5,7 +5,7 @@
  * minutes apart are not comparable). Each build gets its own WebGPU device.
  *
  *   node bench/step-ab.mjs --base DIR [--other DIR] [--rounds 12] [--warmup 2] [--d 64]
- *                          [--layers 4] [--heads 4] [--vocab 1024] [--batch 8] [--ctx 128]
+ *                          [--layers 4] [--heads 4] [--vocab 1024] [--batch 8] [--ctx 128] [--arch gpt2|llama]
  *
  * DIR is a checkout with a built dist/ (e.g. `git worktree add /tmp/base <rev> && cd /tmp/base &&
  * npm ci && npm run build`); --other defaults to this checkout (build it first). A step is what
@@ -31,7 +31,7 @@ if (!base) {
 }
 const dirs = [resolve(base), resolve(opt('other', join(here, '..')))];
 const rounds = num('rounds', 12), warmup = num('warmup', 2);
-const cfg = { arch: 'gpt2', vocabSize: num('vocab', 1024), nCtx: num('ctx', 128), dModel: num('d', 64), nLayer: num('layers', 4), nHead: num('heads', 4), seed: 0 };
+const cfg = { arch: opt('arch', 'gpt2'), vocabSize: num('vocab', 1024), nCtx: num('ctx', 128), dModel: num('d', 64), nLayer: num('layers', 4), nHead: num('heads', 4), seed: 0 };
 const B = num('batch', 8), T = cfg.nCtx, V = cfg.vocabSize;
 
 /** One build: its module, backend, model, optimizer and step function. */
@@ -99,7 +99,7 @@ for (let r = 0; r < warmup + rounds; r++) {
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const { loadavg } = await import('node:os');
 console.log(`adapter: ${builds[0].adapter}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`model: gpt2 d ${cfg.dModel} x ${cfg.nLayer} layers, ${cfg.nHead} heads, vocab ${V}; batch ${B} x ${T}; ${rounds} rounds after ${warmup} warm-up`);
+console.log(`model: ${cfg.arch} d ${cfg.dModel} x ${cfg.nLayer} layers, ${cfg.nHead} heads, vocab ${V}; batch ${B} x ${T}; ${rounds} rounds after ${warmup} warm-up`);
 for (const [i, L] of builds.entries()) {
   const w = med(res[i].wall);
   console.log(`${i === 0 ? 'base ' : 'other'} ${L.dir}: wall ${w.toFixed(1)} ms/step (${Math.round((B * T) / w * 1000)} tokens/s; min ${Math.min(...res[i].wall).toFixed(1)}), ` +

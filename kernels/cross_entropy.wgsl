@@ -2,7 +2,9 @@
 // without materialising probabilities: the backward recomputes them from the saved lse.
 //   forward   m = max(row) (NaN propagates); lse = m + log(sum(exp(x - m)));
 //             loss[n] = lse - x[n, t] for a valid target t, 0 when t == ignore or t outside [0, V).
-//   bwd       dlogits[n, j] = g[n] * (exp(x[n, j] - lse[n]) - (j == t)) for valid rows, else 0.
+//   bwd       dlogits[n, j] = g_n * (exp(x[n, j] - lse[n]) - (j == t)) for valid rows, else 0, with
+//             g_n = g[n] (GL = g_row) or, behind a 'mean' reduction (loss_mean.wgsl), the mean's
+//             gradient times 1 / count: g_n = g[0] * inv_r[0] (GL = g_mean).
 // The forward has two variants: fwd_seq one thread per row looping in order (software adapters),
 // fwd_wg one workgroup per row with fixed-shape tree reductions (real GPUs). The backward needs no
 // reduction: one workgroup per row, threads striding over the columns (coalesced on GPUs, no
@@ -12,10 +14,11 @@
 //           forward:  1 logits [N, V] (read), 2 targets: i32 [N] (read), 3 loss [N] (write),
 //                     4 lse_w: f32 [N] (write)
 //           backward: 1 logits (read), 2 targets (read), 5 lse_r: f32 [N] (read),
-//                     6 g [N] (read), 7 dlogits [N, V] (write)
+//                     6 g [N] (read; [1] with g_mean), 7 dlogits [N, V] (write),
+//                     8 inv_r: f32 [1] (read; g_mean only)
 // Dispatch: fwd_seq: ceil(N / WG) workgroups; fwd_wg and bwd: N workgroups; 2-D grids.
 // Includes: row_reduce.wgsl (wg_sum, wg_max), softmax_stats.wgsl (lane_max, lane_sum_exp) (KernelSpec.include).
-// Substitutions: ELEM (f32 | f16, computed in f32).
+// Substitutions: ELEM (f32 | f16, computed in f32); GL (g_row | g_mean; backward only).
 
 struct Params { N: u32, V: u32, ignore: i32, _p0: u32 }
 
@@ -27,10 +30,15 @@ struct Params { N: u32, V: u32, ignore: i32, _p0: u32 }
 @group(0) @binding(5) var<storage, read> lse_r: array<f32>;
 @group(0) @binding(6) var<storage, read> g: array<ELEM>;
 @group(0) @binding(7) var<storage, read_write> dlogits: array<ELEM>;
+@group(0) @binding(8) var<storage, read> inv_r: array<f32>;
 
 override WG: u32 = 64u;
 
 fn row_in(i: u32) -> f32 { return f32(logits[i]); }
+
+// The gradient of row n's loss (GL).
+fn g_row(n: u32) -> f32 { return f32(g[n]); }
+fn g_mean(n: u32) -> f32 { return f32(g[0]) * inv_r[0]; }
 
 fn valid_target(t: i32) -> bool {
   return t != u.ignore && t >= 0 && u32(t) < u.V;
@@ -78,7 +86,7 @@ fn bwd(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid:
     for (var j = lid.x; j < V; j += WG) { dlogits[o + j] = ELEM(0.0); }
     return;
   }
-  let gn = f32(g[n]);
+  let gn = GL(n);
   let l = lse_r[n];
   for (var j = lid.x; j < V; j += WG) {
     let p = exp(f32(logits[o + j]) - l);

@@ -88,7 +88,7 @@ describe.skipIf(!gpu)('bind group cache', () => {
     // Once the optimizer state exists and the pool holds what a step frees, a step binds exactly
     // the buffers of the step before (pool.ts hands out the oldest free buffer): no new groups.
     expect(a.misses.slice(-2)).toEqual([0, 0]);
-    expect(a.misses[0]).toBeGreaterThan(100);
+    expect(a.misses[0]).toBeGreaterThan(50);
     // The same run with the cache emptied before every step gives bitwise the same losses.
     const clearEach = gpu!.bindGroups.get.bind(gpu!.bindGroups);
     let calls = 0;

@@ -1,8 +1,9 @@
 /**
  * The fused kernels of the primitive table (src/backend/fused.ts) on WebGPU against the CPU
  * reference (src/backend/cpu/fused.ts): LayerNorm / RMSNorm forward and backward (dx, dw, db),
- * softmax forward and backward, softmax + cross-entropy forward and backward, the in-place AdamW
- * step. Odd sizes (1, 7, 33, 257, 1000), f32 and f16, every kernel variant (one thread per row,
+ * softmax forward and backward, softmax + cross-entropy forward and backward (per-row and behind
+ * a mean), the mean of a loss over counted rows, the in-place AdamW step, squared norms and the
+ * clip factor. Odd sizes (1, 7, 33, 257, 1000), f32 and f16, every kernel variant (one thread per row,
  * one workgroup per row; one or several row blocks for dw/db), and bitwise determinism.
  * Skipped (loudly) when no WebGPU adapter can be created.
  */
@@ -252,6 +253,90 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
     }
   });
 
+  it('lossMean: sum / count over rows whose target is not ignored (1 to 1000 rows, none counted), f32 and f16', async () => {
+    for (const dtype of dtypes()) {
+      for (const [N, ignoreIndex] of [[1, -100], [7, 3], [64, -1], [65, -1], [1000, 0]] as const) {
+        const lossV = randomData(N, N, 0, 5);
+        const tV = randomInts(N, N + 1, -1, 4); // some rows ignored, some targets out of range (count)
+        const loss = both(lossV, dtype), t = both(tV, 'i32');
+        const g = gpu!.kernels.lossMean({ loss: loss[0], targets: t[0], N, ignoreIndex, dtype });
+        const c = cpu.kernels.lossMean({ loss: loss[1], targets: t[1], N, ignoreIndex, dtype });
+        // An independent reference from the uploaded values (as stored, f16 rounded).
+        const stored = Array.from(await cpu.read(loss[1], N, dtype));
+        const count = tV.filter((v) => v !== ignoreIndex).length;
+        const want = count === 0 ? NaN : stored.reduce((a, b) => a + b, 0) / count;
+        const what = `lossMean ${dtype} N=${N} ignore=${ignoreIndex}`;
+        const got = (await gpu!.read(g.mean, 1, dtype))[0]!;
+        if (count === 0) expect(Number.isNaN(got), what).toBe(true);
+        else expect(Math.abs(got - want), what).toBeLessThanOrEqual(tolFor(dtype, { atol: 1e-6, rtol: 1e-6 }).rtol * Math.abs(want) + 1e-6);
+        expect((await gpu!.read(g.invCount, 1, 'f32'))[0], `${what} invCount`).toBeCloseTo(count === 0 ? 0 : 1 / count, 7);
+        await expectSame(g.mean, c.mean, 1, dtype, tolFor(dtype, { atol: 1e-6, rtol: 1e-6 }), `${what} vs CPU`);
+        await expectSame(g.invCount, c.invCount, 1, 'f32', { atol: 0, rtol: 1e-7 }, `${what} invCount vs CPU`);
+        freeAll([loss, t]);
+      }
+      // No counted row: NaN and 0.
+      const loss = both([0, 0, 0], dtype), t = both([5, 5, 5], 'i32');
+      const g = gpu!.kernels.lossMean({ loss: loss[0], targets: t[0], N: 3, ignoreIndex: 5, dtype });
+      expect(Number.isNaN((await gpu!.read(g.mean, 1, dtype))[0]!)).toBe(true);
+      expect((await gpu!.read(g.invCount, 1, 'f32'))[0]).toBe(0);
+      for (const s of [g.mean, g.invCount]) gpu!.free(s);
+      freeAll([loss, t]);
+    }
+  });
+
+  it('crossEntropy backward with gMean: every counted row gets g[0] * gMean[0], ignored rows 0 (vs CPU and vs per-row gradients)', async () => {
+    for (const dtype of dtypes()) {
+      const N = 33, V = 257;
+      const logits = both(randomData(N * V, 21, -5, 5), dtype);
+      const t = both(randomInts(N, 22, -1, V - 1), 'i32');
+      const f = gpu!.kernels.softmaxCrossEntropyForward({ logits: logits[0], targets: t[0], N, V, ignoreIndex: -1, dtype });
+      const fc = cpu.kernels.softmaxCrossEntropyForward({ logits: logits[1], targets: t[1], N, V, ignoreIndex: -1, dtype });
+      const gl = both([0.75], dtype), inv = both([1 / 29], 'f32');
+      const bg = gpu!.kernels.softmaxCrossEntropyBackward({ logits: logits[0], targets: t[0], lse: f.lse, gLoss: gl[0], gMean: inv[0], N, V, ignoreIndex: -1, dtype });
+      const bc = cpu.kernels.softmaxCrossEntropyBackward({ logits: logits[1], targets: t[1], lse: fc.lse, gLoss: gl[1], gMean: inv[1], N, V, ignoreIndex: -1, dtype });
+      // The same gradient through per-row g = 0.75 / 29.
+      const rows = both(Array.from({ length: N }, () => 0.75 / 29), dtype);
+      const br = gpu!.kernels.softmaxCrossEntropyBackward({ logits: logits[0], targets: t[0], lse: f.lse, gLoss: rows[0], N, V, ignoreIndex: -1, dtype });
+      const perRow = await gpu!.read(br, N * V, dtype);
+      gpu!.free(br);
+      const tol = tolFor(dtype, { atol: 1e-7, rtol: 1e-5 });
+      const r = closeReport(await gpu!.read(bg, N * V, dtype), perRow, tol, `crossEntropy gMean ${dtype} vs per-row`);
+      expect(r.ok, r.message).toBe(true);
+      await expectSame(bg, bc, N * V, dtype, tol, `crossEntropy gMean ${dtype} vs CPU`);
+      freeAll([logits, t, gl, inv, rows, [f.loss, fc.loss], [f.lse, fc.lse]]);
+    }
+  });
+
+  it('clipScale: norm = sqrt(sum) and min(1, maxNorm / (norm + 1e-6)); loose, tight, zero, infinite and NaN norms', async () => {
+    const cases: [number[], number][] = [
+      [[0.25, 1, 2, 0.75], 1], // norm 2: scale about 0.5
+      [[0.25, 1, 2, 0.75], 100], // loose: exactly 1
+      [randomData(979, 31, 0, 3), 0.5], // many partial sums, added in order
+      [[0, 0], 1], // zero gradients: factor 1
+      [[4], 0], // maxNorm 0: factor 0
+      [[1, Infinity], 1], // infinite norm: factor 0
+      [[1, NaN, 2], 1], // NaN propagates to both
+    ];
+    for (const [sq, maxNorm] of cases) {
+      const x = both(sq, 'f32');
+      const g = gpu!.kernels.clipScale(x[0], sq.length, maxNorm);
+      const c = cpu.kernels.clipScale(x[1], sq.length, maxNorm);
+      const norm = Math.sqrt(sq.reduce((a, b) => a + b, 0));
+      const scale = Number.isNaN(norm) ? NaN : Math.min(1, maxNorm / (norm + 1e-6));
+      const what = `clipScale [${sq.length}] maxNorm ${maxNorm}`;
+      const [gn, gs] = [(await gpu!.read(g.norm, 1, 'f32'))[0]!, (await gpu!.read(g.scale, 1, 'f32'))[0]!];
+      for (const [got, want, name] of [[gn, norm, 'norm'], [gs, scale, 'scale']] as const) {
+        if (Number.isNaN(want)) expect(Number.isNaN(got), `${what} ${name}`).toBe(true);
+        else if (!Number.isFinite(want)) expect(got, `${what} ${name}`).toBe(want);
+        else expect(Math.abs(got - want), `${what} ${name}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
+      }
+      if (maxNorm === 100) expect(gs).toBe(1);
+      await expectSame(g.norm, c.norm, 1, 'f32', { atol: 0, rtol: 1e-6 }, `${what} norm vs CPU`);
+      await expectSame(g.scale, c.scale, 1, 'f32', { atol: 0, rtol: 1e-6 }, `${what} scale vs CPU`);
+      freeAll([x]);
+    }
+  });
+
   it('every fused kernel is deterministic: two runs are bitwise equal (both variants, several blocks)', async () => {
     const rows = 300, C = 96, V = 517;
     const x = gpu!.upload(Float32Array.from(randomData(rows * C, 1, -3, 3)), 'f32');
@@ -271,6 +356,9 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
       const ce = k.softmaxCrossEntropyForward({ logits, targets: t, N: rows, V, ignoreIndex: -1, dtype: 'f32' });
       const cd = k.softmaxCrossEntropyBackward({ logits, targets: t, lse: ce.lse, gLoss: gl, N: rows, V, ignoreIndex: -1, dtype: 'f32' });
       const ss = k.sumSquares([x, dy, logits, w, x, dy, logits], [rows * C, rows * C, rows * V, C, 5, 7, 9], 'f32');
+      const lm = k.lossMean({ loss: ce.loss, targets: t, N: rows, ignoreIndex: -1, dtype: 'f32' });
+      const cm = k.softmaxCrossEntropyBackward({ logits, targets: t, lse: ce.lse, gLoss: gl, gMean: lm.invCount, N: rows, V, ignoreIndex: -1, dtype: 'f32' });
+      const cs = k.clipScale(ss, 7, 3);
       const p = gpu!.upload(Float32Array.from(randomData(rows * C, 7)), 'f32');
       const m = gpu!.upload(new Float32Array(rows * C), 'f32'), v = gpu!.upload(new Float32Array(rows * C), 'f32');
       for (let i = 0; i < 3; i++) {
@@ -280,6 +368,7 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
         [f.y, rows * C], [f.mean, rows], [f.rstd, rows], [bw.dx, rows * C], [bw.dw!, C], [bw.db!, C],
         [rf.y, rows * C], [rb.dx, rows * C], [rb.dw!, C], [sy, rows * C], [sd, rows * C],
         [ce.loss, rows], [ce.lse, rows], [cd, rows * V], [p, rows * C], [m, rows * C], [v, rows * C], [ss, 7],
+        [lm.mean, 1], [lm.invCount, 1], [cm, rows * V], [cs.norm, 1], [cs.scale, 1],
       ];
       const res: number[][] = [];
       for (const [s, n] of outs) { res.push(Array.from(await gpu!.read(s, n, 'f32'))); gpu!.free(s); }

@@ -254,7 +254,7 @@ const gpuEntry = backends.find((b) => b.name === 'webgpu' && b.available);
 describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', () => {
   const gpu = () => gpuEntry!.backend as Backend<any> & { batcher: { dispatches: number } };
 
-  it('one dispatch per norm / softmax / crossEntropy forward, at most three per backward, one per AdamW step (one per parameter unpacked)', () => {
+  it('one dispatch per norm / softmax / crossEntropy forward (two for its mean), at most three per backward, one per AdamW step (one per parameter unpacked)', () => {
     sg.withBackend(gpu(), () => {
       const x = sg.randn([16, 24], { seed: 2, requiresGrad: true });
       const w = sg.ones([24], { requiresGrad: true }), b = sg.zeros([24], { requiresGrad: true });
@@ -271,6 +271,12 @@ describe.skipIf(!gpuEntry)('fused ops on webgpu: dispatches and determinism', ()
         let ce!: Tensor;
         const t = sg.tensor(Int32Array.from({ length: 16 }, (_, i) => i % 24), { dtype: 'i32' });
         expect(count(() => { ce = sg.crossEntropy(x, t, { reduction: 'none' }); })).toBe(1);
+        // The mean: the per-row forward and one lossMean dispatch; its backward one kernel after the seed.
+        let mean!: Tensor;
+        expect(count(() => { mean = sg.crossEntropy(x, t); })).toBe(2);
+        x.grad?.dispose(); // from the norm's backward above: no accumulation below
+        x.grad = null;
+        expect(count(() => mean.backward())).toBe(2);
         void r; void s; void ce;
       });
       const opt = new sg.optim.AdamW([x, w, b], { lr: 0.01 });

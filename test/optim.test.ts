@@ -49,6 +49,15 @@ describe('optimizers', () => {
     expect(await loose.scale.item()).toBe(1);
     expect(Array.from(await p.grad.data())).toEqual([3, 4]);
     expect(sg.optim.clipScaleOnDevice([sg.tensor([1], { requiresGrad: true })], 1)).toBeNull(); // no gradients
+    // Mixed dtypes: one squared-norm part per dtype, each summed, then the factor.
+    const h = sg.tensor([0, 0], { requiresGrad: true, dtype: 'f16' });
+    h.grad = sg.keep(sg.tensor([0, 84], { dtype: 'f16' }));
+    const mixed = sg.optim.clipScaleOnDevice([p, q, h], 1)!;
+    expect(await mixed.norm.item()).toBeCloseTo(85, 4);
+    expect(await mixed.scale.item()).toBeCloseTo(1 / 85, 6);
+    for (const t of [mixed.norm, mixed.scale, h.grad, h]) t.dispose();
+    expect(() => sg.optim.clipScaleOnDevice([p, q], -1)).toThrow(/maxNorm must be a number >= 0, got -1/);
+    expect(() => sg.optim.clipScaleOnDevice([p, q], NaN)).toThrow(/maxNorm must be a number >= 0, got NaN/);
     for (const t of [c.norm, c.scale, loose.norm, loose.scale, p.grad, q.grad, p, q]) t.dispose();
   });
 

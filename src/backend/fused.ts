@@ -141,12 +141,45 @@ export interface CrossEntropyBackwardArgs<S> {
   targets: S;
   /** f32 [N], from the forward */
   lse: S;
-  /** [N], dtype of the logits: gradient of the per-row loss */
+  /** [N], dtype of the logits: gradient of the per-row loss; [1] with `gMean` */
   gLoss: S;
   N: number;
   V: number;
   ignoreIndex: number;
   dtype: DType;
+  /**
+   * f32 [1] or null: behind a 'mean' reduction (`lossMean`'s invCount), gLoss is the gradient of
+   * the mean [1] and every row's gradient is gLoss[0] * gMean[0].
+   */
+  gMean?: S | null;
+}
+
+/** Arguments of `lossMean`: the 'mean' reduction of a per-row loss. */
+export interface LossMeanArgs<S> {
+  /** [N], dtype: per-row losses (0 on ignored rows, as the cross-entropy forward writes them) */
+  loss: S;
+  /** i32 [N] */
+  targets: S;
+  N: number;
+  /** Rows whose target equals this do not count in the denominator. */
+  ignoreIndex: number;
+  dtype: DType;
+}
+
+/** Output of `lossMean`. */
+export interface LossMean<S> {
+  /** [1], dtype: sum of loss / count (NaN when count is 0) */
+  mean: S;
+  /** f32 [1]: 1 / count (0 when count is 0), the backward's factor (`gMean`) */
+  invCount: S;
+}
+
+/** Output of `clipScale`. */
+export interface ClipScale<S> {
+  /** f32 [1]: sqrt of the sum of the squared norms */
+  norm: S;
+  /** f32 [1]: min(1, maxNorm / (norm + 1e-6)); NaN when the norm is NaN */
+  scale: S;
 }
 
 /** Hyper-parameters of one AdamW step (c1 = 1 - beta1^t, c2 = 1 - beta2^t). */
@@ -223,6 +256,11 @@ export interface FusedKernels<S> {
   /** dlogits [N, V] = gLoss[n] * (exp(logits - lse) - onehot(target)); 0 on ignored rows. */
   softmaxCrossEntropyBackward(a: CrossEntropyBackwardArgs<S>): S;
   /**
+   * The 'mean' reduction of a per-row loss in one pass: sum(loss) / count and 1 / count, count =
+   * the rows whose target is not ignoreIndex (f32 accumulation in a fixed order).
+   */
+  lossMean(a: LossMeanArgs<S>): LossMean<S>;
+  /**
    * One AdamW update, in place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²;
    * p = p (1 - lr wd) - lr (m / c1) / (sqrt(v / c2) + eps).
    */
@@ -233,6 +271,12 @@ export interface FusedKernels<S> {
    * pass of a global gradient-norm clip, in a few dispatches instead of several per tensor.
    */
   sumSquares(xs: readonly S[], sizes: readonly number[], dtype: DType): S;
+  /**
+   * The factor of a global-norm clip from n f32 squared norms (or partial sums of them, e.g.
+   * `sumSquares` output), added in index order: norm = sqrt(sum), scale = min(1, maxNorm / (norm +
+   * 1e-6)), in one pass.
+   */
+  clipScale(sumsOfSquares: S, n: number, maxNorm: number): ClipScale<S>;
   /**
    * Rotary position embedding: in each head, pair (x[2i], x[2i+1]) at position t rotated by the
    * angle whose cos/sin are the tables' [t, i]; `inverse` rotates back (the backward pass).

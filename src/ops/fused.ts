@@ -130,12 +130,8 @@ export function softmaxLastFused(x: Tensor): Tensor {
   return record(y, 'softmax', [x], (g) => [wrap(be, be.kernels.softmaxBackward(y.storage, g.storage, rows, C, x.dtype), x.shape, x.dtype)]);
 }
 
-/**
- * Per-position cross-entropy of logits [..., V] against i32 targets [...] on the fused kernels:
- * logsumexp(logits) - logits[target], 0 where the target equals ignoreIndex or lies outside
- * [0, V). Gradient w.r.t. the logits only. Returns [...] in the logits' dtype.
- */
-export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+/** Checks of the fused cross-entropy ops: logits [..., V] float, targets i32 [...]. */
+function crossEntropyShape(logits: Tensor, targets: Tensor): { N: number; V: number; lead: number[] } {
   requireFloat('crossEntropy', logits);
   requireDtype('crossEntropy', targets, 'i32', 'targets');
   const { rows: N, C: V } = rowsOf('crossEntropy', logits);
@@ -144,6 +140,16 @@ export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignore
     throw new Error(`storygrad: crossEntropy: targets ${fmt(targets.shape)} must have shape ${fmt(lead)} for logits ${logits.describe()}`);
   }
   if (V === 0) throw new Error(`storygrad: crossEntropy: logits ${logits.describe()} have no classes`);
+  return { N, V, lead };
+}
+
+/**
+ * Per-position cross-entropy of logits [..., V] against i32 targets [...] on the fused kernels:
+ * logsumexp(logits) - logits[target], 0 where the target equals ignoreIndex or lies outside
+ * [0, V). Gradient w.r.t. the logits only. Returns [...] in the logits' dtype.
+ */
+export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+  const { N, V, lead } = crossEntropyShape(logits, targets);
   const be = backendOf('crossEntropy', logits, targets);
   const dtype = logits.dtype;
   ignoreIndex |= 0; // an i32 like the targets (the composed version's i32 constant truncates too)
@@ -161,6 +167,34 @@ export function softmaxCrossEntropyFused(logits: Tensor, targets: Tensor, ignore
 }
 
 /**
+ * The mean cross-entropy over the positions whose target is not ignoreIndex (a scalar in the
+ * logits' dtype; targets outside [0, V) contribute 0 and count): the per-position forward, then
+ * the `lossMean` kernel (sum and count in one pass). The backward is one dispatch: every row's
+ * gradient is the scalar's times 1 / count, read on the device.
+ */
+export function softmaxCrossEntropyMeanFused(logits: Tensor, targets: Tensor, ignoreIndex: number): Tensor {
+  const { N, V } = crossEntropyShape(logits, targets);
+  const be = backendOf('crossEntropy', logits, targets);
+  const dtype = logits.dtype;
+  ignoreIndex |= 0;
+  const r = be.kernels.softmaxCrossEntropyForward({ logits: logits.storage, targets: targets.storage, N, V, ignoreIndex, dtype });
+  const perRow = wrap(be, r.loss, [N], dtype); // [N]
+  const lse = wrap(be, r.lse, [N], 'f32'); // [N]
+  const m = be.kernels.lossMean({ loss: perRow.storage, targets: targets.storage, N, ignoreIndex, dtype });
+  perRow.dispose();
+  const loss = wrap(be, m.mean, [], dtype);
+  const invCount = wrap(be, m.invCount, [1], 'f32'); // [1]
+  record(loss, 'crossEntropy', [logits, targets], (g) => [
+    wrap(be, be.kernels.softmaxCrossEntropyBackward({
+      logits: logits.storage, targets: targets.storage, lse: lse.storage, gLoss: g.storage, N, V, ignoreIndex, dtype, gMean: invCount.storage,
+    }), logits.shape, dtype),
+    null,
+  ]);
+  dropUnlessRecorded(loss, [lse, invCount]);
+  return loss;
+}
+
+/**
  * Squared L2 norms of tensors on one backend: f32 [ts.length], element t = sum of ts[t]² (the
  * `sumSquares` kernel: a few dispatches for any number of tensors of one dtype). Not
  * differentiable (gradient clipping runs outside autograd).
@@ -172,4 +206,18 @@ export function sumSquaresFused(ts: readonly Tensor[]): Tensor {
   const dtypes = [...new Set(ts.map((t) => t.dtype))];
   if (dtypes.length > 1) throw new Error(`storygrad: sumSquares: tensors of one dtype expected, got ${dtypes.join(', ')}`);
   return wrap(be, be.kernels.sumSquares(ts.map((t) => t.storage), ts.map((t) => t.size), dtypes[0]!), [ts.length], 'f32');
+}
+
+/**
+ * The factor of a global-norm gradient clip from squared norms `sq` (an f32 vector of squared
+ * norms or partial sums of them, e.g. `sumSquaresFused` output), in one dispatch: norm =
+ * sqrt(sum(sq)) and scale = min(1, maxNorm / (norm + 1e-6)), both f32 scalars. Not differentiable.
+ */
+export function clipScaleFused(sq: Tensor, maxNorm: number): { norm: Tensor; scale: Tensor } {
+  requireDtype('clipScale', sq, 'f32', 'squared norms');
+  if (sq.rank !== 1) throw new Error(`storygrad: clipScale: squared norms must be a vector, got ${sq.describe()}`);
+  if (!(maxNorm >= 0)) throw new Error(`storygrad: clipScale: maxNorm must be a number >= 0, got ${maxNorm}`);
+  const be = sq.backend;
+  const r = be.kernels.clipScale(sq.storage, sq.size, maxNorm);
+  return { norm: wrap(be, r.norm, [], 'f32'), scale: wrap(be, r.scale, [], 'f32') };
 }

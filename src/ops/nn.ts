@@ -13,7 +13,7 @@ import { pickLast } from './indexing.js';
 import { matmul } from './matmul.js';
 import { requireDtype, requireFloat, scalar, wrap } from './common.js';
 import { nextSeed } from './creation.js';
-import { layerNormFused, rmsNormFused, softmaxCrossEntropyFused, softmaxLastFused } from './fused.js';
+import { layerNormFused, rmsNormFused, softmaxCrossEntropyFused, softmaxCrossEntropyMeanFused, softmaxLastFused } from './fused.js';
 import { geluMlpFusable, geluMlpFused, linearFusable, linearFused } from './linear.js';
 
 function shiftByMax(x: Tensor, d: number): Tensor {
@@ -101,12 +101,10 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const ignore = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? 'mean';
+  if (reduction === 'mean') return softmaxCrossEntropyMeanFused(logits, targets, ignore);
   const nll = softmaxCrossEntropyFused(logits, targets, ignore); // [...]
   if (reduction === 'none') return nll;
-  const total = sum(nll);
-  if (reduction === 'sum') return total;
-  const count = noGrad(() => cast(sum(ne(targets, ignore)), logits.dtype));
-  return div(total, count);
+  return sum(nll);
 }
 
 /** crossEntropy composed from primitive ops (logSoftmax, pick): the reference for the fused kernels. */

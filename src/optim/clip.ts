@@ -1,29 +1,34 @@
 /**
- * Global gradient-norm clipping. The norm comes from one sum-of-squares dispatch over the
+ * Global gradient-norm clipping. The squared norms come from one sum-of-squares dispatch over the
  * gradient arena of parameters that AdamW packed (packed-params.ts; the gradients copied there are
- * reused by the next step), and from the fused `sumSquares` kernel (six tensors per dispatch) for
- * the other parameters; `clipScaleOnDevice` returns the clip
- * factor without touching the gradients, for an optimizer that applies it inside its update
- * (`AdamW.step({ gradScale })`), so a clipped training step needs no pass over the gradients.
+ * reused by the next step) and from the fused `sumSquares` kernel (six tensors per dispatch) for
+ * the other parameters; one `clipScale` dispatch turns them into the norm and the clip factor.
+ * `clipScaleOnDevice` returns the factor without touching the gradients, for an optimizer that
+ * applies it inside its update (`AdamW.step({ gradScale })`), so a clipped training step needs no
+ * pass over the gradients.
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep, tidy } from '../memory/scope.js';
 import type { Tensor } from '../tensor.js';
-import { add, cast, div, minimum, mul, sqrt } from '../ops/elementwise.js';
+import { cast, mul } from '../ops/elementwise.js';
+import { stack } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
-import { sumSquaresFused } from '../ops/fused.js';
+import { clipScaleFused, sumSquaresFused } from '../ops/fused.js';
 import { arenaNormParts } from './packed-params.js';
 
 /**
- * The joint L2 norm of the gradients of params (all have one; f32 scalar): one part per packed
- * arena, one sumSquares call per dtype for the rest, then a sum and a sqrt, in a fixed order.
+ * The joint L2 norm of the gradients of params (all have one) and the factor min(1, maxNorm /
+ * (norm + 1e-6)), f32 scalars: the squared-norm parts (one vector per packed arena, one
+ * sumSquares per dtype for the rest) in a fixed order, then one clipScale dispatch.
  */
-function globalNorm(params: Tensor[]): Tensor {
+function normAndScale(params: Tensor[], maxNorm: number): { norm: Tensor; scale: Tensor } {
   const { parts, rest } = arenaNormParts(params);
   const byDtype = new Map<string, Tensor[]>();
   for (const p of rest) byDtype.set(p.grad!.dtype, [...(byDtype.get(p.grad!.dtype) ?? []), p.grad!]);
-  parts.push(...[...byDtype.values()].map((group) => sum(sumSquaresFused(group))));
-  return sqrt(parts.reduce((a, b) => add(a, b)));
+  parts.push(...[...byDtype.values()].map((group) => sumSquaresFused(group)));
+  // One part: its partial sums go to clipScale directly. Several: each part's sum first, then the
+  // sums in order (the parts' sums do not depend on how the parameters are split into parts).
+  return clipScaleFused(parts.length === 1 ? parts[0]! : stack(parts.map((p) => sum(p))), maxNorm);
 }
 
 /**
@@ -33,7 +38,7 @@ function globalNorm(params: Tensor[]): Tensor {
 export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): Promise<number> {
   const ps = [...params].filter((p) => p.grad);
   if (ps.length === 0) return 0;
-  const normT = noGrad(() => tidy(() => globalNorm(ps)));
+  const normT = noGrad(() => tidy(() => normAndScale(ps, maxNorm).norm));
   const norm = await normT.item();
   normT.dispose();
   if (norm > maxNorm && Number.isFinite(norm)) {
@@ -58,11 +63,7 @@ export async function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): P
 export function clipScaleOnDevice(params: Iterable<Tensor>, maxNorm: number): { norm: Tensor; scale: Tensor } | null {
   const ps = [...params].filter((p) => p.grad);
   if (ps.length === 0) return null;
-  return noGrad(() => {
-    const norm = tidy(() => globalNorm(ps));
-    const scale = tidy(() => minimum(div(maxNorm, add(norm, 1e-6)), 1));
-    return { norm, scale };
-  });
+  return noGrad(() => tidy(() => normAndScale(ps, maxNorm)));
 }
 
 /**

@@ -18,7 +18,6 @@ import type { AdamWHyper } from '../backend/fused.js';
 import type { GpuStorage, ParamArena } from '../backend/webgpu/webgpu-backend.js';
 import { keep } from '../memory/scope.js';
 import { Tensor } from '../tensor.js';
-import { sum } from '../ops/reduce.js';
 
 /** A backend that can pack parameters (the WebGPU backend). */
 interface ArenaBackend extends Backend<GpuStorage> {
@@ -188,9 +187,9 @@ export class PackedParams {
 }
 
 /**
- * Squared-norm parts of the gradients of `params` through their arenas: one part (a scalar
- * tensor, in the caller's scope) per packed group all of whose parameters with a gradient are in
- * `params`; the parameters left over go through the per-tensor path.
+ * Squared-norm parts of the gradients of `params` through their arenas: one part (an f32 vector
+ * of partial sums of squares, in the caller's scope) per packed group all of whose parameters
+ * with a gradient are in `params`; the parameters left over go through the per-tensor path.
  */
 export function arenaNormParts(params: readonly Tensor[]): { parts: Tensor[]; rest: Tensor[] } {
   const listed = new Set(params);
@@ -206,8 +205,7 @@ export function arenaNormParts(params: readonly Tensor[]): { parts: Tensor[]; re
     if (!withGrad.every((p) => listed.has(p) && p.grad!.dtype === p.dtype && p.grad!.size === p.size && p.grad!.backend === p.backend)) continue;
     const partials = g.sumSquares();
     if (!partials) continue;
-    parts.push(sum(partials));
-    partials.dispose();
+    parts.push(partials);
     for (const p of withGrad) covered.add(p);
   }
   return { parts, rest: params.filter((p) => !covered.has(p)) };

@@ -146,15 +146,28 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
       return { loss: be.finish(loss), lse };
     },
 
-    softmaxCrossEntropyBackward({ logits, targets, lse, gLoss, N, V, ignoreIndex, dtype }) {
+    softmaxCrossEntropyBackward({ logits, targets, lse, gLoss, N, V, ignoreIndex, dtype, gMean }) {
       const d = out(N * V, dtype);
+      const f = be.float64 ? (z: number) => z : Math.fround;
       for (let n = 0; n < N; n++) {
         const t = targets.data[n]!;
         if (t === ignoreIndex || t < 0 || t >= V) continue; // zeros
-        const g = gLoss.data[n]!, l = lse.data[n]!;
+        const g = gMean ? f(gLoss.data[0]! * gMean.data[0]!) : gLoss.data[n]!, l = lse.data[n]!;
         for (let j = 0; j < V; j++) d.data[n * V + j] = g * (Math.exp(logits.data[n * V + j]! - l) - (j === t ? 1 : 0));
       }
       return be.finish(d);
+    },
+
+    lossMean({ loss, targets, N, ignoreIndex, dtype }) {
+      const mean = out(1, dtype), invCount = stats(1);
+      let total = 0, count = 0;
+      for (let n = 0; n < N; n++) {
+        total += loss.data[n]!;
+        if (targets.data[n] !== ignoreIndex) count++;
+      }
+      mean.data[0] = count === 0 ? NaN : total / count;
+      invCount.data[0] = count === 0 ? 0 : 1 / count;
+      return { mean: be.finish(mean), invCount };
     },
 
     adamwStep({ param, grad, m, v, n, dtype, hyper, gradScale }) {
@@ -229,6 +242,19 @@ export function makeCpuFusedKernels(be: CpuBackend): FusedKernels<CpuStorage> {
         o.data[t] = s;
       });
       return o;
+    },
+
+    clipScale(sumsOfSquares, n, maxNorm) {
+      if (sumsOfSquares.data.length < n) throw new Error(`storygrad: clipScale: ${sumsOfSquares.data.length} squared norms, needs ${n}`);
+      // Rounded like the composed f32 ops (sum, sqrt, add, div, minimum) on this backend.
+      const f = be.float64 ? (z: number) => z : Math.fround;
+      let total = 0;
+      for (let i = 0; i < n; i++) total = f(total + sumsOfSquares.data[i]!);
+      const norm = stats(1), scale = stats(1);
+      norm.data[0] = f(Math.sqrt(total));
+      const factor = f(f(maxNorm) / f(norm.data[0]! + f(1e-6)));
+      scale.data[0] = Number.isNaN(factor) ? NaN : Math.min(factor, 1);
+      return { norm, scale };
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * WebGPU dispatch of the fused kernels (`FusedKernels<GpuStorage>`, see ../fused.ts): argument
  * checks, uniforms, variant choice and grids for kernels/layer_norm.wgsl, rms_norm.wgsl,
- * norm_params.wgsl, softmax.wgsl, cross_entropy.wgsl, adamw.wgsl and sum_squares.wgsl. Spread into the kernel
- * table by kernels.ts.
+ * norm_params.wgsl, softmax.wgsl, cross_entropy.wgsl, loss_mean.wgsl, adamw.wgsl, sum_squares.wgsl
+ * and clip_scale.wgsl. Spread into the kernel table by kernels.ts.
  *
  * Row kernels come in two variants: one thread per row looping over it in order ('seq') or one
  * workgroup per row with tree reductions ('wg'). On a software adapter barriers serialise the
@@ -439,34 +439,52 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       if (V === 0) throw new Error(`${ERR} crossEntropy over 0 classes`);
       runRows(
         'softmaxCrossEntropyForward',
-        { file: 'cross_entropy', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
+        { file: 'cross_entropy', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype, GL: 'g_row' }, f16: dtype === 'f16', bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
         'fwd', N, V, [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(loss, 'write', dtype), stat(lse, 'write')],
         (rc) => [rc, V, ignoreIndex | 0, 0],
       );
       return { loss, lse };
     },
 
-    softmaxCrossEntropyBackward({ logits, targets, lse, gLoss, N, V, ignoreIndex, dtype }) {
+    softmaxCrossEntropyBackward({ logits, targets, lse, gLoss, N, V, ignoreIndex, dtype, gMean }) {
       ctx.check();
       checkFloat(dtype, 'softmaxCrossEntropyBackward');
       need(logits, N * V, dtype, 'crossEntropy backward logits');
       need(targets, N, 'i32', 'crossEntropy backward targets');
       need(lse, N, 'f32', 'crossEntropy backward lse');
-      need(gLoss, N, dtype, 'crossEntropy backward gLoss');
+      need(gLoss, gMean ? 1 : N, dtype, 'crossEntropy backward gLoss');
+      if (gMean) need(gMean, 1, 'f32', 'crossEntropy backward gMean');
       const d = out(N * V, dtype);
       if (N * V === 0) return d;
       const wg = ctx.software ? SEQ_WG : rowWG(V);
-      const ops = [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(lse), stat(gLoss, 'read', dtype), full(d, V, dtype, 'write')];
+      // With gMean every row's gradient is gLoss[0] * gMean[0]: both bound whole in every window.
+      const gOps = gMean ? [whole(gLoss, 1, dtype, 'gLoss'), whole(gMean, 1, 'f32', 'gMean')] : [stat(gLoss, 'read', dtype)];
+      const ops = [full(logits, V, dtype), stat(targets, 'read', 'i32'), stat(lse), ...gOps.slice(0, 1), full(d, V, dtype, 'write'), ...gOps.slice(1)];
       forRowChunks(ctx, 'softmaxCrossEntropyBackward', () => `[${N}, ${V}]`, N, ops, (_r0, rc, bs) => run(
         {
-          file: 'cross_entropy', entry: 'bwd', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: wg },
-          bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write']],
+          file: 'cross_entropy', entry: 'bwd', include: SOFTMAX_INCLUDE, subs: { ELEM: dtype, GL: gMean ? 'g_mean' : 'g_row' }, f16: dtype === 'f16', overrides: { WG: wg },
+          bindings: [U, [1, 'read'], [2, 'read'], [5, 'read'], [6, 'read'], [7, 'write'], ...(gMean ? [[8, 'read'] as const] : [])],
         },
         [rc, V, ignoreIndex | 0, 0],
         bs,
         gridGroups(rc, ctx.maxPerDim),
       ));
       return d;
+    },
+
+    lossMean({ loss, targets, N, ignoreIndex, dtype }) {
+      ctx.check();
+      checkFloat(dtype, 'lossMean');
+      need(loss, N, dtype, 'lossMean loss');
+      need(targets, N, 'i32', 'lossMean targets');
+      const mean = out(1, dtype), invCount = out(1, 'f32');
+      run(
+        { file: 'loss_mean', include: ['row_reduce'], subs: { ELEM: dtype }, f16: dtype === 'f16', overrides: { WG: SEQ_WG }, bindings: [U, [1, 'read'], [2, 'read'], [3, 'write'], [4, 'write']] },
+        [N, ignoreIndex | 0, 0, 0],
+        [bind(loss), bind(targets), bind(mean), bind(invCount)],
+        [1, 1, 1],
+      );
+      return { mean, invCount };
     },
 
     adamwStep({ param, grad, m, v, n, dtype, hyper, gradScale }) {
@@ -536,6 +554,19 @@ export function makeFusedKernels(ctx: KernelContext): FusedKernels<GpuStorage> {
       );
       ctx.pool.release(o); // reusable by later kernel outputs only (pool.ts)
       return r;
+    },
+
+    clipScale(sumsOfSquares, n, maxNorm) {
+      ctx.check();
+      need(sumsOfSquares, n, 'f32', 'clipScale squared norms');
+      const norm = out(1, 'f32'), scale = out(1, 'f32');
+      run(
+        { file: 'clip_scale', subs: {}, bindings: [U, [1, 'read'], [2, 'write'], [3, 'write']] },
+        [n, f32Bits(maxNorm), 0, 0],
+        [bind(sumsOfSquares), bind(norm), bind(scale)],
+        [1, 1, 1],
+      );
+      return { norm, scale };
     },
   };
 }
