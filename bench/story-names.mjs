@@ -4,7 +4,7 @@
  * consistent names"). Reads a run directory (`storygrad demo --out DIR` or `storygrad train`).
  *
  *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE] [--corpus FILE]
- *        [--temperature 0.4] [--top-p 0.9] [--candidates 4]
+ *        [--temperature 0.4] [--top-p 0.9] [--candidates 4] [--no-repeat-ngram 0]
  *
  * Two figures:
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
@@ -53,6 +53,7 @@ const { values: a } = parseArgs({
     temperature: { type: 'string', default: '0.4' },
     'top-p': { type: 'string', default: '0.9' },
     candidates: { type: 'string', default: '4' },
+    'no-repeat-ngram': { type: 'string', default: '0' },
   },
 });
 
@@ -154,7 +155,7 @@ const prompt = [sep, ...tok.encode('Once upon a time')];
 const nCand = Number(a.candidates);
 for (let seed = 0; seed < Number(a.samples); seed++) {
   // The likeliest of nCand candidates by the model's own mean log-probability (the demo's pick).
-  const opts = { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: Number(a.temperature), topP: Number(a['top-p']), seed, stopTokens: [sep] };
+  const opts = { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: Number(a.temperature), topP: Number(a['top-p']), noRepeatNgram: Number(a['no-repeat-ngram']), seed, stopTokens: [sep] };
   const { ids, scores, best } = await sg.models.sampleLikeliest(model, prompt, nCand, opts);
   const text = tok.decode([...prompt.slice(1), ...ids]);
   samples.push({ seed, text, meanLogProb: scores[best], ...consistency(text) });

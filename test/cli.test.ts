@@ -148,7 +148,7 @@ describe('storygrad main', () => {
       const plain = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(plain.data.first).toBeUndefined();
       expect(plain.model).toMatchObject({ embedInitStd: 0.02, unembedInit: 'normal', valueOutputInit: 'normal' });
-      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names'], ['--temperature', '0'], ['--top-p', '1.5'], ['--candidates', '0']]) {
+      for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names'], ['--temperature', '0'], ['--top-p', '1.5'], ['--candidates', '0'], ['--no-repeat-ngram', '-1']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);
         expect(e.err, bad.join(' ')).toHaveLength(1);
@@ -304,6 +304,15 @@ describe('storygrad generate', () => {
     expect(await main(argv, c.io), c.err.join('\n')).toBe(0);
     expect(c.writes.join('')).toBe(tok.decode([...tok.encode('Once upon'), ...ids]) + '\n');
     expect(c.err[0]).toMatch(new RegExp(`^generated ${ids.length} tokens`));
+    // --no-repeat-ngram reaches the sampler: greedy output with bigram blocking, as the API gives it.
+    const blocked: number[] = [];
+    for await (const id of model.generate(tok.encode('Once upon'), { maxNewTokens: 40, temperature: 0, noRepeatNgram: 2, stopTokens: [eot] })) blocked.push(id);
+    const greedy: number[] = [];
+    for await (const id of model.generate(tok.encode('Once upon'), { maxNewTokens: 40, temperature: 0, stopTokens: [eot] })) greedy.push(id);
+    expect(blocked, 'the untrained model loops greedily, so blocking changes its output').not.toEqual(greedy);
+    const nb = capture();
+    expect(await main(['generate', '--checkpoint', dir, '--prompt', 'Once upon', '--max-new-tokens', '40', '--temperature', '0', '--no-repeat-ngram', '2', '--backend', 'cpu'], nb.io), nb.err.join('\n')).toBe(0);
+    expect(nb.writes.join('')).toBe(tok.decode([...tok.encode('Once upon'), ...blocked]) + '\n');
 
     // Make <|endoftext|> the certain next token: the final norm outputs e_0, W_U scores e_0 only for eot.
     sg.withBackend(model.embed.W_E.backend, () => sg.noGrad(() => {
@@ -334,6 +343,7 @@ describe('storygrad generate', () => {
       ['generate', '--checkpoint', 'x.bin'],
       ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--top-p', '0'],
       ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--temperature', '-1'],
+      ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--no-repeat-ngram', '-2'],
       ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--steps', '5', '--max-new-tokens', '5'],
       ['generate', '--checkpoint', 'x.bin', '--prompt', 'x', '--max-new-tokens', 'many'],
     ];

@@ -1,7 +1,8 @@
 /**
  * Autoregressive sampling as an async iterator: greedy (temperature 0), temperature, top-k and
- * top-p with a seeded counter-based RNG, stop tokens, batched prompts. With the KV cache each step
- * runs only the newest position; each step reads back one row of logits per prompt.
+ * top-p with a seeded counter-based RNG, stop tokens, repeated n-gram blocking (no-repeat.ts),
+ * batched prompts. With the KV cache each step runs only the newest position; each step reads back
+ * one row of logits per prompt.
  */
 import type { GPT } from './gpt.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -11,6 +12,7 @@ import { slice } from '../ops/movement.js';
 import { withBackend } from '../runtime.js';
 import { uniformAt } from '../backend/rng.js';
 import { KVCache } from './kv-cache.js';
+import { repeatedNgramBans, withBans } from './no-repeat.js';
 
 /** Options of `GPT.generate`. */
 export interface GenerateOptions {
@@ -28,6 +30,12 @@ export interface GenerateOptions {
   stopTokens?: number[];
   /** Reuse keys/values of earlier positions (default true); false re-runs the window each step. */
   useCache?: boolean;
+  /**
+   * Never complete an n-gram of this many ids that already occurs in the sequence (prompt
+   * included): stops a sampler from looping over a sentence; single ids (names) still repeat.
+   * 0 = off (default); an integer >= 1 otherwise.
+   */
+  noRepeatNgram?: number;
 }
 
 /** Picks the next id from a row of logits. */
@@ -94,6 +102,8 @@ export async function* generateBatch(model: GPT, prompts: number[][], opts: Gene
   const stop = new Set(opts.stopTokens ?? []);
   const seed = opts.seed ?? 0;
   const useCache = opts.useCache ?? true;
+  const noRepeat = opts.noRepeatNgram ?? 0;
+  if (!Number.isInteger(noRepeat) || noRepeat < 0) throw new Error(`storygrad: generate: noRepeatNgram must be an integer >= 0 (0 = off), got ${noRepeat}`);
   const seqs = prompts.map((p) => p.slice());
   const done = new Array<boolean>(B).fill(false);
   const cache = useCache ? new KVCache(model.config.nLayer) : null;
@@ -128,7 +138,9 @@ export async function* generateBatch(model: GPT, prompts: number[][], opts: Gene
           seqs[r]!.push(seqs[r]![seqs[r]!.length - 1]!); // keeps rows aligned; never yielded
           continue;
         }
-        const next = sampleFromLogits(logits.subarray(r * vocab, (r + 1) * vocab), opts, uniformAt(rowSeed(seed, r), 0, step));
+        let row = logits.subarray(r * vocab, (r + 1) * vocab); // [V]
+        if (noRepeat > 0) row = withBans(row, repeatedNgramBans(seqs[r]!, noRepeat));
+        const next = sampleFromLogits(row, opts, uniformAt(rowSeed(seed, r), 0, step));
         seqs[r]!.push(next);
         if (stop.has(next)) {
           done[r] = true;

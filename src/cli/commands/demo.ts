@@ -70,6 +70,7 @@ export const demo: Command = {
     { name: 'temperature', type: 'number', default: 0.4, value: 'X', help: 'sampling temperature of the final story (higher: more varied, more garbled; lower: loops)' },
     { name: 'candidates', type: 'integer', default: 4, value: 'N', help: 'stories sampled (in one batch); the one the model finds likeliest (mean log-probability per token) is printed' },
     { name: 'top-p', type: 'number', default: 0.9, value: 'X', help: 'nucleus sampling: sample among the likeliest tokens holding this much probability' },
+    { name: 'no-repeat-ngram', type: 'integer', default: 0, value: 'N', help: 'the story never repeats an n-gram of N tokens (0 = off): stops loops' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
@@ -94,6 +95,8 @@ export const demo: Command = {
     if (!((flags['temperature'] as number) > 0)) throw new UsageError(`--temperature must be positive, got ${flags['temperature']}`, 'demo');
     const topP = flags['top-p'] as number;
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`, 'demo');
+    const noRepeatNgram = flags['no-repeat-ngram'] as number;
+    if (noRepeatNgram < 0) throw new UsageError(`--no-repeat-ngram must be >= 0, got ${noRepeatNgram}`, 'demo');
     if (!((flags['embed-init-std'] as number) > 0)) throw new UsageError(`--embed-init-std must be positive, got ${flags['embed-init-std']}`, 'demo');
     const fs = await import('node:fs/promises');
     const seed = flags['seed'] as number;
@@ -154,7 +157,7 @@ export const demo: Command = {
       r.model.eval();
       const { ids, scores, best } = await sg.models.sampleLikeliest(r.model, prompt, nCand, {
         maxNewTokens: flags['story-tokens'] as number,
-        temperature: flags['temperature'] as number, topP, seed, stopTokens: r.tokenizer.stopIds,
+        temperature: flags['temperature'] as number, topP, noRepeatNgram, seed, stopTokens: r.tokenizer.stopIds,
       });
       if (nCand > 1) log(`story: the likeliest of ${nCand} samples (mean log-probability per token ${scores.map((x, k) => (k === best ? `[${x.toFixed(2)}]` : x.toFixed(2))).join(', ')})`);
       io.out('');

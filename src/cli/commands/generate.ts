@@ -38,6 +38,7 @@ export const generate: Command = {
     { name: 'top-k', type: 'integer', default: 0, value: 'N', help: 'sample from the k most likely tokens (0 = off)' },
     { name: 'top-p', type: 'number', default: 1, value: 'X', help: 'nucleus sampling threshold in (0, 1] (1 = off)' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the sampler' },
+    { name: 'no-repeat-ngram', type: 'integer', default: 0, value: 'N', help: 'never repeat an n-gram of N tokens (prompt included; 0 = off): stops loops' },
     DTYPE_FLAG,
     BACKEND_FLAG,
   ],
@@ -54,6 +55,8 @@ export const generate: Command = {
     if (temperature < 0) throw new UsageError(`--temperature must be >= 0, got ${temperature}`, 'generate');
     if (topK < 0) throw new UsageError(`--top-k must be >= 0, got ${topK}`, 'generate');
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got ${topP}`, 'generate');
+    const noRepeatNgram = flags['no-repeat-ngram'] as number;
+    if (noRepeatNgram < 0) throw new UsageError(`--no-repeat-ngram must be >= 0, got ${noRepeatNgram}`, 'generate');
 
     // Missing files fail before a GPU device is opened.
     if ((await pathKind(checkpoint)) === "missing") throw new UsageError(`--checkpoint ${checkpoint}: no such file or directory`, "generate");
@@ -83,7 +86,7 @@ export const generate: Command = {
         emit(ids.map((id) => dec.push(id)).join(''));
         let n = 0;
         const t0 = performance.now();
-        const opts = { maxNewTokens, temperature, topK, topP, seed: flags.seed as number, stopTokens: stopTokensFor(tok) };
+        const opts = { maxNewTokens, temperature, topK, topP, noRepeatNgram, seed: flags.seed as number, stopTokens: stopTokensFor(tok) };
         for await (const id of model.generate(ids, opts)) {
           n++;
           emit(dec.push(id));
