@@ -46,7 +46,7 @@ export { layerNormComposed, rmsNormComposed, softmaxComposed, crossEntropyCompos
 export type {
   FusedKernels, AdamWHyper, AdamWStepArgs, LayerNormForwardArgs, LayerNormForward, LayerNormBackwardArgs,
   LayerNormBackward, RmsNormForwardArgs, RmsNormForward, RmsNormBackwardArgs, RmsNormBackward,
-  CrossEntropyForwardArgs, CrossEntropyForward, CrossEntropyBackwardArgs, RopeArgs,
+  CrossEntropyForwardArgs, CrossEntropyForward, CrossEntropyBackwardArgs, LossMeanArgs, LossMean, ClipScale, RopeArgs,
 } from './backend/fused.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
