@@ -33,6 +33,8 @@
  *    Beside it, the share of sentences all of whose word 4-grams (with start and end marks) occur
  *    in the corpus's sentences (locally fluent; held-out stories: 99%), and the share of
  *    sentences that repeat an earlier one of the same story (the loops of a sampler run too cold).
+ *    "Clean stories" combine everything: consistent and introduced names, at least 80% of the
+ *    sentences of the grammar and no repeated sentence (held-out corpus stories: the ceiling).
  * Names are those of the corpus lexicon, which are never ordinary words (lexicon.ts), or the JSON
  * list of `--names FILE` for a corpus with other names.
  */
@@ -182,6 +184,14 @@ const sentenceShare = (texts) => {
   return { sentences: all.length, share: all.filter((x) => grammar.has(x)).length / all.length, fluent: all.filter(fluent).length / all.length, repeated: repeats / all.length };
 };
 for (const s of samples) s.sentences = grammar ? sentences(s.text).map((x) => ({ text: x, known: grammar.has(x), fluent: fluent(x) })) : [];
+/**
+ * A clean story: consistent and introduced names, at least 80% of its sentences of the grammar and
+ * no sentence repeating an earlier one (names masked): what a reader would take for a corpus story.
+ */
+const isClean = (c, text) => {
+  const ss = sentences(text);
+  return c.ok && c.introduced && ss.length > 0 && ss.filter((x) => grammar.has(x)).length >= 0.8 * ss.length && ss.every((x, i) => ss.indexOf(x) === i);
+};
 
 const mean = (b, k) => (b.n ? b[k] / b.n : NaN);
 const f = (b) => ({ mentions: b.n, loss: mean(b, 'loss'), top1: mean(b, 'hit'), pName: mean(b, 'pName'), pRightGivenName: mean(b, 'pRight') });
@@ -194,7 +204,11 @@ const result = {
     introduced: samples.filter((s) => s.introduced).length / samples.length,
     meanDistinctNames: samples.reduce((s, x) => s + x.distinct, 0) / samples.length,
   },
-  grammar: grammar ? { corpus: corpusPath, generated: sentenceShare(samples.map((x) => x.text)), ceiling: sentenceShare(stories.map((t) => tok.decode(tok.encode(t).slice(0, genLength - 1)))) } : null,
+  grammar: grammar ? {
+    corpus: corpusPath, generated: sentenceShare(samples.map((x) => x.text)), ceiling: sentenceShare(stories.map((t) => tok.decode(tok.encode(t).slice(0, genLength - 1)))),
+    clean: samples.filter((x) => isClean(x, x.text)).length / samples.length,
+    cleanCeiling: stories.filter((t, i) => isClean(ceiling[i], tok.decode(tok.encode(t).slice(0, genLength - 1)))).length / stories.length,
+  } : null,
   corpusCeiling: { consistent: ceiling.filter((c) => c.ok).length / ceiling.length, introduced: ceiling.filter((c) => c.introduced).length / ceiling.length, meanDistinctNames: ceiling.reduce((s, x) => s + x.distinct, 0) / ceiling.length },
 };
 if (a.json) console.log(JSON.stringify({ ...result, samples }));
@@ -209,6 +223,7 @@ else {
   console.log(`generated (${g.stories} stories${a.tokens ? ` of ${a.tokens} new tokens` : ''}): ${pct(g.consistent)} consistent, ${pct(g.introduced)} introduced, ${g.meanDistinctNames.toFixed(2)} distinct names per story (corpus cut to ${genLength} tokens: ${pct(cc.consistent)}, ${pct(cc.introduced)}, ${cc.meanDistinctNames.toFixed(2)})`);
   const gr = result.grammar;
   if (gr) console.log(`sentences of the grammar (in ${gr.corpus}, names masked): ${pct(gr.generated.share)} of ${gr.generated.sentences} generated, ${pct(gr.generated.fluent)} with every word 4-gram in it, ${pct(gr.generated.repeated)} repeating an earlier one (held-out corpus: ${pct(gr.ceiling.share)} of ${gr.ceiling.sentences}, ${pct(gr.ceiling.fluent)}, ${pct(gr.ceiling.repeated)})`);
+  if (gr) console.log(`clean stories (consistent, introduced, >= 80% sentences of the grammar, no repeated sentence): ${pct(gr.clean)} (held-out corpus: ${pct(gr.cleanCeiling)})`);
   else console.log(`sentences of the grammar: skipped, no corpus at ${corpusPath} (--corpus FILE)`);
   for (const s of samples) console.log(`\n[seed ${s.seed}] ${s.ok ? 'consistent' : 'NOT consistent'}, ${s.introduced ? 'introduced' : 'NOT introduced'}, names ${s.distinct}${gr ? `, sentences ${s.sentences.filter((x) => x.known).length}/${s.sentences.length}` : ''}:\n${s.text.trim()}`);
 }
