@@ -90,7 +90,7 @@ describe('storygrad main', () => {
         '--d-model', '32', '--n-layer', '1', '--n-head', '2', '--batch', '4', '--seq', '32', '--eval-every', '50', '--story-tokens', '20'], c.io);
       const text = c.out.join('\n');
       expect(text).toMatch(/^backend: cpu/m);
-      expect(text).toMatch(/^corpus: 150 training stories/m);
+      expect(text).toMatch(/^corpus: 150 training documents \([\d.]+ MB, 5% games of catch\)/m);
       expect(text).toMatch(/^step 100\/100 .*val \d/m);
       expect(text).toMatch(/^Once upon a time/m);
       // The printed story is the likeliest of 4 samples: its bracketed score is the largest of the four.
@@ -129,8 +129,8 @@ describe('storygrad main', () => {
       expect(run.train).toMatchObject({ warmupSteps: 2, stableSteps: 6, stableLr: 5e-3, rewarmup: true });
       expect(run.model).toMatchObject({ tieEmbeddings: false, embedInitStd: 0.3, unembedInit: 'embed', valueOutputInit: 'identity' });
       expect(readFileSync(join(out, 'run', 'corpus-catch.txt'), 'utf8')).toMatch(/ threw the | caught /);
-      // Defaults: catch steps at most a fifth of --steps, 90% games among them (no second warmup), evaluation
-      // every quarter; --plain: stories only, the usual init.
+      // Defaults: catch steps at most a fifth of --steps at lr 1e-2, 90% games among them (no second warmup),
+      // 5% games among the stories, evaluation every quarter; --plain: stories only, the usual init.
       // (12 steps are too few for the demo's loss check: exit 0, or 1 with that check's message only.)
       const ranWithin = (code: number, err: string[]) => {
         expect([0, 1], err.join('\n')).toContain(code);
@@ -138,9 +138,9 @@ describe('storygrad main', () => {
       };
       const d = capture();
       ranWithin(await main(['demo', ...tiny, '--out', join(out, 'run'), '--steps', '12'], d.io), d.err);
-      expect(d.out.join('\n')).toMatch(/^corpus: 60 training stories \([\d.]+ MB\), 20 validation stories, \d+ documents \(90% games of catch\) for the first 2 steps/m);
+      expect(d.out.join('\n')).toMatch(/^corpus: 60 training documents \([\d.]+ MB, 5% games of catch\), 20 validation stories, \d+ documents \(90% games of catch\) for the first 2 steps/m);
       const dflt = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
-      expect(dflt.train).toMatchObject({ evalEvery: 3, stableSteps: 1, rewarmup: false });
+      expect(dflt.train).toMatchObject({ evalEvery: 3, stableSteps: 1, rewarmup: false, lr: 2e-2, stableLr: 1e-2 });
       expect(dflt.model).toMatchObject({ embedInitStd: 0.6, unembedInit: 'embed', valueOutputInit: 'identity' });
       const p = capture();
       ranWithin(await main(['demo', ...tiny, '--plain', '--out', join(out, 'run'), '--steps', '12'], p.io), p.err);
@@ -148,6 +148,8 @@ describe('storygrad main', () => {
       const plain = JSON.parse(readFileSync(join(out, 'run', 'run.json'), 'utf8'));
       expect(plain.data.first).toBeUndefined();
       expect(plain.model).toMatchObject({ embedInitStd: 0.02, unembedInit: 'normal', valueOutputInit: 'normal' });
+      expect(plain.train.lr).toBe(2e-2);
+      expect(plain.train.stableLr).toBeUndefined();
       for (const bad of [['--catch-steps', '20'], ['--catch-share', '1'], ['--first-share', '0', '--catch-steps', '4'], ['--embed-init-std', '0'], ['--catch-lr', '0'], ['--names'], ['--temperature', '0'], ['--top-p', '1.5'], ['--candidates', '0'], ['--no-repeat-ngram', '-1']]) {
         const e = capture();
         expect(await main(['demo', ...tiny, '--out', join(out, 'bad'), '--steps', '20', ...bad], e.io), bad.join(' ')).toBe(2);

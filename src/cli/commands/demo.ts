@@ -29,7 +29,9 @@ import { writeCorpusFile } from '../../data/corpus/index.js';
 /** Steps on games of catch at the start of the default recipe (at most a fifth of --steps). */
 const CATCH_STEPS = 200;
 /** The default recipe: games of catch first, a copy-friendly init; names stay consistent. */
-const NAMES_RECIPE = { 'catch-share': 0, 'embed-init-std': 0.6, 'value-output-init': 'identity', 'unembed-init': 'embed' } as const;
+const NAMES_RECIPE = { 'catch-share': 0.05, 'embed-init-std': 0.6, 'value-output-init': 'identity', 'unembed-init': 'embed' } as const;
+/** The learning rate of the games of catch at most: above it some seeds never learn to copy (bench/RESULTS.md). */
+const CATCH_LR_MAX = 1e-2;
 /** `--plain`: stories only and the usual init (names drift; bench/RESULTS.md). */
 const PLAIN_RECIPE = { 'catch-steps': 0, 'catch-share': 0, 'embed-init-std': 0.02, 'value-output-init': 'normal', 'unembed-init': 'normal' } as const;
 
@@ -41,13 +43,15 @@ export const demo: Command = {
     'validation stories), trains a BPE tokenizer and a small GPT on it into --out, printing the\n' +
     'progress line and a sample at each evaluation, then generates a story from "Once upon a time".\n' +
     'About two minutes on a 2-core CPU with the software WebGPU adapter. The recipe keeps names:\n' +
-    'mostly games of catch (a name every four tokens) for the first --catch-steps steps, then the\n' +
-    'stories, from a copy-friendly init; --plain trains on stories only from the usual init (names drift).\n' +
-    'See bench/RESULTS.md, "A one-layer demo that keeps names".',
+    'mostly games of catch (a name every four tokens) for the first --catch-steps steps at a lower\n' +
+    'rate, then the stories with 5% games among them, from a copy-friendly init; --plain trains on\n' +
+    'stories only from the usual init (names drift). The story is the likeliest of --candidates\n' +
+    'samples, none repeating an 8-token phrase. See bench/RESULTS.md, "A one-layer demo that keeps\n' +
+    'names" and "Two minutes again".',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
     { name: 'plain', type: 'boolean', help: 'stories only, the usual init (defaults in brackets below): names drift' },
-    { name: 'steps', type: 'integer', default: 2000, value: 'N', help: 'optimizer steps' },
+    { name: 'steps', type: 'integer', default: 1600, value: 'N', help: 'optimizer steps' },
     { name: 'stories', type: 'integer', default: 6000, value: 'N', help: 'training stories to generate' },
     { name: 'vocab', type: 'integer', default: 1536, value: 'N', help: 'BPE vocabulary size' },
     { name: 'arch', type: 'string', default: 'llama', choices: ['gpt2', 'llama'], value: 'NAME', help: 'architecture' },
@@ -56,10 +60,10 @@ export const demo: Command = {
     { name: 'n-head', type: 'integer', default: 4, value: 'N', help: 'attention heads' },
     { name: 'batch', type: 'integer', default: 4, value: 'N', help: 'sequences per step' },
     { name: 'seq', type: 'integer', default: 128, value: 'N', help: 'tokens per sequence (the model\'s context)' },
-    { name: 'lr', type: 'number', default: 1e-2, value: 'X', help: 'peak learning rate' },
-    { name: 'catch-lr', type: 'number', value: 'X', help: 'learning rate of the --catch-steps (default --lr)' },
+    { name: 'lr', type: 'number', default: 2e-2, value: 'X', help: 'peak learning rate' },
+    { name: 'catch-lr', type: 'number', value: 'X', help: `learning rate of the --catch-steps (default the smaller of --lr and ${CATCH_LR_MAX} [--lr])` },
     { name: 'catch-steps', type: 'integer', value: 'N', help: `first steps on games of catch (name copying) at the peak lr, then a second warmup (default ${CATCH_STEPS}, at most --steps / 5 [0])` },
-    { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories (default 0; some stories then turn into games)' },
+    { name: 'catch-share', type: 'number', value: 'X', help: 'share of games of catch among the training stories: keeps the copying up at the peak lr (default 0.05 [0])' },
     { name: 'first-share', type: 'number', default: 0.9, value: 'X', help: 'share of games of catch in the first --catch-steps steps, the rest stories (keeps the stories\' tokens likely); at 1 the learning rate warms up again after them' },
     { name: 'embed-init-std', type: 'number', value: 'X', help: 'std of the token embedding at init (default 0.6 [0.02])' },
     { name: 'value-output-init', type: 'string', choices: ['normal', 'identity'], value: 'KIND', help: 'attention W_V, W_O at init: identity makes copying heads (default identity [normal])' },
@@ -70,7 +74,7 @@ export const demo: Command = {
     { name: 'temperature', type: 'number', default: 0.4, value: 'X', help: 'sampling temperature of the final story (higher: more varied, more garbled; lower: loops)' },
     { name: 'candidates', type: 'integer', default: 4, value: 'N', help: 'stories sampled (in one batch); the one the model finds likeliest (mean log-probability per token) is printed' },
     { name: 'top-p', type: 'number', default: 0.9, value: 'X', help: 'nucleus sampling: sample among the likeliest tokens holding this much probability' },
-    { name: 'no-repeat-ngram', type: 'integer', default: 0, value: 'N', help: 'the story never repeats an n-gram of N tokens (0 = off): stops loops' },
+    { name: 'no-repeat-ngram', type: 'integer', default: 8, value: 'N', help: 'the story never repeats an n-gram of N tokens (0 = off): stops loops; corpus stories repeat one in 2% of stories' },
     { name: 'story-tokens', type: 'integer', default: 160, value: 'N', help: 'length limit of the final story in tokens (beyond the context the model sees the last tokens only)' },
     BACKEND_FLAG,
   ],
@@ -82,6 +86,7 @@ export const demo: Command = {
       : { ...NAMES_RECIPE, 'catch-steps': Math.min(CATCH_STEPS, Math.floor((flags['steps'] as number) / 5)) };
     recipe['eval-every'] = Math.max(1, Math.round((flags['steps'] as number) / 4));
     for (const [k, v] of Object.entries(recipe)) if (flags[k] === undefined) flags[k] = v;
+    if (!given['plain'] && flags['catch-lr'] === undefined) flags['catch-lr'] = Math.min(flags['lr'] as number, CATCH_LR_MAX);
     const out = flags['out'] as string;
     for (const n of ['steps', 'stories', 'vocab', 'd-model', 'n-layer', 'n-head', 'batch', 'seq', 'eval-every', 'story-tokens', 'candidates']) {
       if (!((flags[n] as number) > 0)) throw new UsageError(`--${n} must be positive, got ${flags[n]}`, 'demo');
@@ -119,15 +124,16 @@ export const demo: Command = {
       }
       await fs.mkdir(out, { recursive: true });
       const trainPath = `${out}/corpus-train.txt`, valPath = `${out}/corpus-val.txt`, catchPath = `${out}/corpus-catch.txt`;
-      // Half the games open like stories, which carries the copying over to them. Games among the
-      // stories (--catch-share) are off by default: with them some generated stories turn into games
-      // of catch, and one layer at context 128 keeps the copying without them (bench/RESULTS.md).
+      // Half the games open like stories, which carries the copying over to them. 5% games among the
+      // stories (--catch-share) keep the copying up while the stories train at the peak rate, 2e-2;
+      // the loops they bring into some stories (a game of catch played on and on) the sampler's
+      // --no-repeat-ngram stops (bench/RESULTS.md, "Two minutes again").
       const t = await writeCorpusFile(trainPath, { seed, count: stories, catchGames: catchShare });
       const v = await writeCorpusFile(valPath, { seed, count: Math.max(20, Math.round(stories / 20)), start: stories });
       const steps = flags['steps'] as number, batch = flags['batch'] as number, seq = flags['seq'] as number;
       // Games of catch are about 110 tokens: enough of them that the first steps rarely see a window twice.
       const g = catchSteps > 0 ? await writeCorpusFile(catchPath, { seed: seed + 1, count: Math.ceil((catchSteps * batch * seq) / 50), catchGames: firstShare }) : null;
-      log(`corpus: ${t.stories} training ${catchShare ? `documents (${(t.bytes / 1e6).toFixed(1)} MB, ${catchShare * 100}% games of catch)` : `stories (${(t.bytes / 1e6).toFixed(1)} MB)`}, ${v.stories} validation stories` +
+      log(`corpus: ${t.stories} training ${catchShare ? `documents (${(t.bytes / 1e6).toFixed(1)} MB, ${+(catchShare * 100).toFixed(1)}% games of catch)` : `stories (${(t.bytes / 1e6).toFixed(1)} MB)`}, ${v.stories} validation stories` +
         (g ? `, ${g.stories} ${firstShare === 1 ? 'games of catch' : `documents (${Math.round(firstShare * 100)}% games of catch)`} for the first ${catchSteps} steps` : '') + ', from the embedded generator');
       const warmupSteps = Math.min(50, Math.floor(steps / 10));
       const r = await trainRun({
@@ -151,7 +157,8 @@ export const demo: Command = {
       log(`trained ${r.steps} steps in ${r.wallSeconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString('en-US')} tokens/s); validation loss ${r.valLoss?.toFixed(3) ?? '?'} nats/token (uniform guess: ${firstVal.toFixed(3)})`);
       // The story: the run's tokenizer, prompt "Once upon a time", nucleus sampling at temperature 0.4;
       // of --candidates samples the one the model itself finds likeliest (names hold more often and
-      // fewer sentences garble than with one sample at 0.7; colder than 0.4 loops: bench/RESULTS.md).
+      // fewer sentences garble than with one sample at 0.7; colder than 0.4 loops: bench/RESULTS.md);
+      // no sample repeats an n-gram of --no-repeat-ngram tokens (loops stop, sentences stay whole).
       const prompt = [r.tokenizer.separatorId, ...r.tokenizer.encode('Once upon a time')];
       const nCand = flags['candidates'] as number;
       r.model.eval();
