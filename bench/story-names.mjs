@@ -4,7 +4,7 @@
  * consistent names"). Reads a run directory (`storygrad demo --out DIR` or `storygrad train`).
  *
  *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE] [--corpus FILE]
- *        [--temperature 0.4] [--top-p 0.9] [--candidates 4] [--no-repeat-ngram 0]
+ *        [--temperature 0.3] [--top-p 0.9] [--candidates 4] [--no-repeat-ngram 8]
  *
  * Two figures:
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
@@ -15,7 +15,8 @@
  *    (does it know a name comes?), and P(this name | a name) (does it know which?).
  * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling: the likeliest by the
  *    model's mean log-probability of its new tokens of --candidates samples at --temperature, top-p
- *    --top-p, as `storygrad demo` picks its story; --candidates 1 --temperature 0.7 gives the
+ *    --top-p, no n-gram of --no-repeat-ngram tokens repeated, as `storygrad demo` picks its story;
+ *    --candidates 1 --temperature 0.7 --no-repeat-ngram 0 gives the
  *    sampling of earlier demos; --tokens new tokens, default what fills the context; the demo
  *    prints 160): distinct names per story and two
  *    shares: "consistent", at most two distinct names with the first used at least twice (a story
@@ -52,10 +53,10 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
     names: { type: 'string' },
     corpus: { type: 'string' },
-    temperature: { type: 'string', default: '0.4' },
+    temperature: { type: 'string', default: '0.3' },
     'top-p': { type: 'string', default: '0.9' },
     candidates: { type: 'string', default: '4' },
-    'no-repeat-ngram': { type: 'string', default: '0' },
+    'no-repeat-ngram': { type: 'string', default: '8' },
   },
 });
 

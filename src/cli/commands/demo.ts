@@ -46,8 +46,8 @@ export const demo: Command = {
     'mostly games of catch (a name every four tokens) for the first --catch-steps steps at a lower\n' +
     'rate, then the stories with 5% games among them, from a copy-friendly init; --plain trains on\n' +
     'stories only from the usual init (names drift). The story is the likeliest of --candidates\n' +
-    'samples, none repeating an 8-token phrase. See bench/RESULTS.md, "A one-layer demo that keeps\n' +
-    'names" and "Two minutes again".',
+    'samples at temperature 0.3, none repeating an 8-token phrase. See bench/RESULTS.md, "A\n' +
+    'one-layer demo that keeps names" and "Two minutes again".',
   flags: [
     { name: 'out', type: 'string', default: 'runs/demo', value: 'DIR', help: 'run directory (replaced if it holds an earlier demo)' },
     { name: 'plain', type: 'boolean', help: 'stories only, the usual init (defaults in brackets below): names drift' },
@@ -71,7 +71,7 @@ export const demo: Command = {
     { name: 'tie', type: 'boolean', help: 'tie the unembedding to the token embedding' },
     { name: 'eval-every', type: 'integer', value: 'N', help: 'evaluate, sample and checkpoint every N steps (default --steps / 4)' },
     { name: 'seed', type: 'integer', default: 0, value: 'N', help: 'seed of the corpus, weights, batches and story' },
-    { name: 'temperature', type: 'number', default: 0.4, value: 'X', help: 'sampling temperature of the final story (higher: more varied, more garbled; lower: loops)' },
+    { name: 'temperature', type: 'number', default: 0.3, value: 'X', help: 'sampling temperature of the final story (higher: more varied, more garbled; lower: loops without --no-repeat-ngram)' },
     { name: 'candidates', type: 'integer', default: 4, value: 'N', help: 'stories sampled (in one batch); the one the model finds likeliest (mean log-probability per token) is printed' },
     { name: 'top-p', type: 'number', default: 0.9, value: 'X', help: 'nucleus sampling: sample among the likeliest tokens holding this much probability' },
     { name: 'no-repeat-ngram', type: 'integer', default: 8, value: 'N', help: 'the story never repeats an n-gram of N tokens (0 = off): stops loops; corpus stories repeat one in 2% of stories' },
@@ -155,10 +155,10 @@ export const demo: Command = {
       });
       const firstVal = Math.log(r.tokenizer.vocabSize);
       log(`trained ${r.steps} steps in ${r.wallSeconds.toFixed(0)} s (${Math.round(r.tokensPerSec).toLocaleString('en-US')} tokens/s); validation loss ${r.valLoss?.toFixed(3) ?? '?'} nats/token (uniform guess: ${firstVal.toFixed(3)})`);
-      // The story: the run's tokenizer, prompt "Once upon a time", nucleus sampling at temperature 0.4;
+      // The story: the run's tokenizer, prompt "Once upon a time", nucleus sampling at temperature 0.3;
       // of --candidates samples the one the model itself finds likeliest (names hold more often and
-      // fewer sentences garble than with one sample at 0.7; colder than 0.4 loops: bench/RESULTS.md);
-      // no sample repeats an n-gram of --no-repeat-ngram tokens (loops stop, sentences stay whole).
+      // fewer sentences garble than with one sample at 0.7: bench/RESULTS.md); no sample repeats an
+      // n-gram of --no-repeat-ngram tokens, which stops the loops of a cold sampler.
       const prompt = [r.tokenizer.separatorId, ...r.tokenizer.encode('Once upon a time')];
       const nCand = flags['candidates'] as number;
       r.model.eval();
