@@ -21,7 +21,7 @@
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
-import { ballGame, embeddingStd, identityValueOutput, namePool, rng, unembedFromEmbed } from './lib/ball-games.mjs';
+import { ballGame, namePool, rng } from './lib/ball-games.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -63,10 +63,11 @@ for (let k = 0; ids.length < 2_000_000 && ids.length < steps * B * T * 2 + 10 * 
 const V = tok.vocabSize;
 const model = new sg.models.GPT({
   arch: 'llama', vocabSize: V, dModel: int('d-model'), nLayer: int('layers'), nHead: int('heads'), nCtx: T, tieEmbeddings: a.tie, seed: Number(a.seed),
+  // The copy-friendly init options of GPTConfig (src/models/config.ts).
+  ...(a['identity-ov'] ? { valueOutputInit: 'identity' } : {}),
+  ...(a['emb-std'] ? { embedInitStd: Number(a['emb-std']) } : {}),
+  ...(a['unembed-from-embed'] ? { unembedInit: 'embed' } : {}),
 });
-if (a['identity-ov']) identityValueOutput(model);
-if (a['emb-std']) embeddingStd(model, Number(a['emb-std']), Number(a.seed));
-if (a['unembed-from-embed']) unembedFromEmbed(model);
 const opt = new sg.optim.AdamW(model.parameters(), { lr: Number(a.lr), weightDecay: 0 });
 console.log(`${info.adapter ?? a.backend}; llama d${a['d-model']} L${a.layers} H${a.heads}, ${B} x ${T}, lr ${a.lr}, ${POOL.length} names (chance ${Math.log(POOL.length).toFixed(2)} nats), ${ids.length} tokens`);
 console.log('step  seconds  repeat-name loss  other loss');

@@ -17,7 +17,7 @@
  */
 import * as sg from '../dist/index.js';
 import { parseArgs } from 'node:util';
-import { ballGame, embeddingStd, identityValueOutput, namePool } from './lib/ball-games.mjs';
+import { ballGame, namePool } from './lib/ball-games.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -66,9 +66,12 @@ function tokens(doc, first, n) {
   return Int32Array.from(ids);
 }
 
-const model = new sg.models.GPT({ arch: 'llama', vocabSize: tok.vocabSize, dModel: 64, nLayer: 4, nHead: 4, nCtx: T, tieEmbeddings: !a.untied, seed });
-if (!a['random-ov']) identityValueOutput(model);
-if (a['emb-std']) embeddingStd(model, Number(a['emb-std']), seed);
+const model = new sg.models.GPT({
+  arch: 'llama', vocabSize: tok.vocabSize, dModel: 64, nLayer: 4, nHead: 4, nCtx: T, tieEmbeddings: !a.untied, seed,
+  // The copy-friendly init options of GPTConfig (src/models/config.ts).
+  ...(a['random-ov'] ? {} : { valueOutputInit: 'identity' }),
+  ...(a['emb-std'] ? { embedInitStd: Number(a['emb-std']) } : {}),
+});
 console.log(`${info.backend}; llama d64 L4 H4, ${a.untied ? 'untied' : 'tied'}, ${a['random-ov'] ? 'random' : 'identity'} value/output, ${a['emb-std'] ? `embedding std ${a['emb-std']}, ` : ''}` +
   `seed ${seed}; ${gameSteps} steps of games, then ${storySteps} of stories${mix ? ` (${mix * 100}% games)` : ''} (${B} x ${T}, lr ${a.lr}); ${nameIds.size} single-token names`);
 

@@ -19,6 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { trainStep } from './lib/train-step.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -32,47 +33,14 @@ if (!base) {
 const dirs = [resolve(base), resolve(opt('other', join(here, '..')))];
 const rounds = num('rounds', 12), warmup = num('warmup', 2);
 const cfg = { arch: opt('arch', 'gpt2'), vocabSize: num('vocab', 1024), nCtx: num('ctx', 128), dModel: num('d', 64), nLayer: num('layers', 4), nHead: num('heads', 4), seed: 0 };
-const B = num('batch', 8), T = cfg.nCtx, V = cfg.vocabSize;
+const B = num('batch', 8), T = cfg.nCtx, V = cfg.vocabSize; // T, V: for the report
 
-/** One build: its module, backend, model, optimizer and step function. */
+/** One build: its module, backend and step function. */
 async function setup(dir) {
   const sg = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
   const info = await sg.init({ backend: 'webgpu' });
-  const be = sg.getBackend();
-  const model = new sg.models.GPT(cfg);
-  const params = model.parameters();
-  const opt = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-  let s = 12345;
-  const ids = Int32Array.from({ length: B * (T + 1) }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % V);
-  const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    inputs.set(ids.subarray(b * (T + 1), b * (T + 1) + T), b * T);
-    targets.set(ids.subarray(b * (T + 1) + 1, (b + 1) * (T + 1)), b * T);
-  }
-  const fusedClip = typeof sg.optim.clipScaleOnDevice === 'function';
-  const step = async () => {
-    let scale = null;
-    const stats = sg.tidy(() => {
-      const logits = model.forward(sg.tensor(inputs, { shape: [B, T] }));
-      const loss = sg.crossEntropy(logits.reshape([B * T, V]), sg.tensor(targets, { shape: [B * T] }));
-      loss.backward();
-      let norm;
-      if (fusedClip) {
-        const c = sg.optim.clipScaleOnDevice(params, 1);
-        scale = sg.keep(c.scale);
-        norm = c.norm;
-      } else norm = sg.optim.clipGradNormOnDevice(params, 1);
-      return sg.keep(sg.stack([loss.detach(), norm]));
-    });
-    const v = await stats.data();
-    stats.dispose();
-    if (fusedClip) opt.step({ gradScale: scale });
-    else opt.step();
-    opt.zeroGrad();
-    scale?.dispose();
-    return v[0];
-  };
-  return { sg, be, step, dir, adapter: info.adapter };
+  const { step } = trainStep(sg, cfg, B);
+  return { sg, be: sg.getBackend(), step, dir, adapter: info.adapter };
 }
 
 const builds = [];

@@ -19,6 +19,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
+import { trainStep } from './lib/train-step.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -31,31 +32,9 @@ for (const V of list('vocab', '1024')) for (const T of list('ctx', '64')) for (c
 const rounds = num('rounds', 8), warmup = num('warmup', 2);
 const base = { arch: opt('arch', 'llama'), nHead: num('heads', 4), seed: 0 };
 
-/** A model, optimizer and step function for one configuration. */
+/** The step function of one configuration (bench/lib/train-step.mjs). */
 function setup({ B, L, d, T, V }) {
-  const model = new sg.models.GPT({ ...base, vocabSize: V, dModel: d, nLayer: L, nCtx: T });
-  const params = model.parameters();
-  const adamw = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-  let s = 12345 + B;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % V;
-  const inputs = Int32Array.from({ length: B * T }, next), targets = Int32Array.from({ length: B * T }, next);
-  return async () => {
-    let scale = null;
-    const stats = sg.tidy(() => {
-      const logits = model.forward(sg.tensor(inputs, { shape: [B, T] })); // [B, T, V]
-      const loss = sg.crossEntropy(logits.reshape([B * T, V]), sg.tensor(targets, { shape: [B * T] }));
-      loss.backward();
-      const c = sg.optim.clipScaleOnDevice(params, 1);
-      scale = sg.keep(c.scale);
-      return sg.keep(sg.stack([loss.detach(), c.norm]));
-    });
-    const v = await stats.data();
-    stats.dispose();
-    adamw.step({ gradScale: scale });
-    adamw.zeroGrad();
-    scale.dispose();
-    return v[0];
-  };
+  return trainStep(sg, { ...base, vocabSize: V, dModel: d, nLayer: L, nCtx: T }, B).step;
 }
 
 const be = sg.getBackend();

@@ -191,6 +191,28 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
     }
   });
 
+  it.each(VARIANTS)('softmax cross-entropy forward, %s variant: rows of -inf, NaN, +inf and a max that grows late (the one-pass online sum) match the CPU', async (variant) => {
+    fusedVariants.rows = variant;
+    const V = 37;
+    const inf = Number.POSITIVE_INFINITY;
+    const rows: number[][] = [
+      Array.from({ length: V }, () => -inf), // all -inf: lse NaN, as the two passes give
+      Array.from({ length: V }, (_, j) => (j < 20 ? -inf : j * 0.5)), // leading -inf, then finite
+      Array.from({ length: V }, (_, j) => j * 3 - 40), // the max grows at every column: rescaled each step
+      Array.from({ length: V }, (_, j) => (j === 11 ? Number.NaN : j)), // NaN propagates
+      Array.from({ length: V }, (_, j) => (j === 5 ? inf : j)), // +inf: NaN
+      Array.from({ length: V }, (_, j) => 88 - j * 0.01), // large and falling: exp would overflow unshifted
+      Array.from({ length: V }, (_, j) => Math.sin(j) * 4), // ordinary
+    ];
+    const N = rows.length;
+    const logits = both(rows.flat(), 'f32'), targets = both(rows.map((_, i) => (i * 7) % V), 'i32');
+    const fg = gpu!.kernels.softmaxCrossEntropyForward({ logits: logits[0], targets: targets[0], N, V, ignoreIndex: -100, dtype: 'f32' });
+    const fc = cpu.kernels.softmaxCrossEntropyForward({ logits: logits[1], targets: targets[1], N, V, ignoreIndex: -100, dtype: 'f32' });
+    await expectSame(fg.loss, fc.loss, N, 'f32', { atol: 1e-5, rtol: 1e-5 }, `crossEntropy ${variant} special rows loss`);
+    await expectSame(fg.lse, fc.lse, N, 'f32', { atol: 1e-5, rtol: 1e-5 }, `crossEntropy ${variant} special rows lse`);
+    freeAll([logits, targets]);
+  });
+
   it('adamwStep updates param, m and v in place like the CPU reference (f32 1e-6 relative; f16)', async () => {
     const hypers: AdamWHyper[] = [
       { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3 },

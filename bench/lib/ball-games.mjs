@@ -2,7 +2,8 @@
  * Name-dense probe text for the name-copying studies (bench/name-copy.mjs,
  * bench/name-curriculum.mjs): turn-taking ball games between 2–3 children, where a quarter of
  * the tokens are names and every name after the first sentence repeats one of the cast. Names
- * come from the corpus lexicon. Also the copy-friendly init those studies try.
+ * come from the corpus lexicon. (The copy-friendly init those studies try is a GPTConfig option:
+ * `valueOutputInit`, `embedInitStd`, `unembedInit`.)
  */
 import * as sg from '../../dist/index.js';
 
@@ -51,33 +52,4 @@ export function ballGame(seed, pool) {
   }
   out.push(`They had a lot of fun.`);
   return out.join(' ');
-}
-
-/**
- * Sets every attention layer's value and output projections to the identity: at step 0 a head
- * adds what it attends to (with tied embeddings, that raises the attended token's logit).
- */
-export function identityValueOutput(model) {
-  const d = model.config.dModel;
-  const eye = sg.tensor(Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)), { shape: [d, d] }); // [d, d]
-  for (const [name, p] of model.namedParameters()) if (/attn\.W_[VO]$/.test(name)) p.assign(eye);
-  eye.dispose();
-}
-
-/** Redraws the token embedding (and with tied embeddings, the unembedding) with standard deviation `std`. */
-export function embeddingStd(model, std, seed = 0) {
-  for (const [name, p] of model.namedParameters()) {
-    if (!/W_E$/.test(name)) continue;
-    const fresh = sg.randn(p.shape, { seed: 1000 + seed }).mul(std);
-    p.assign(fresh);
-    fresh.dispose();
-  }
-}
-
-/** Untied models: sets the unembedding `unembed.W_U` to a copy of the token embedding (tied at step 0, free after). */
-export function unembedFromEmbed(model) {
-  if (!model.unembed) throw new Error('unembedFromEmbed: the model has tied embeddings');
-  const copy = sg.noGrad(() => model.embed.W_E.mul(1)); // its own buffer (assign shares storage)
-  model.unembed.W_U.assign(copy);
-  copy.dispose();
 }
