@@ -4,7 +4,7 @@
  * consistent names"). Reads a run directory (`storygrad demo --out DIR` or `storygrad train`).
  *
  *   node bench/story-names.mjs --run runs/demo [--stories 40] [--samples 8] [--backend webgpu] [--names FILE] [--corpus FILE]
- *        [--temperature 0.3] [--top-p 0.9] [--candidates 4] [--no-repeat-ngram 8]
+ *        [--temperature 0.3] [--top-p 0.9] [--candidates 4] [--no-repeat-ngram 8] [--select mean]
  *
  * Two figures:
  * 1. Name copying on held-out stories (the run's corpus-val.txt, or fresh corpus stories): the mean
@@ -16,6 +16,8 @@
  * 2. Generated stories (seeds 0..samples-1, the demo's prompt and sampling: the likeliest by the
  *    model's mean log-probability of its new tokens of --candidates samples at --temperature, top-p
  *    --top-p, no n-gram of --no-repeat-ngram tokens repeated, as `storygrad demo` picks its story;
+ *    --select picks the candidate another way: 'min', the one whose least likely new token is the
+ *    likeliest; 'low:K', the highest mean log-probability of its K least likely new tokens;
  *    --candidates 1 --temperature 0.7 --no-repeat-ngram 0 gives the
  *    sampling of earlier demos; --tokens new tokens, default what fills the context; the demo
  *    prints 160): distinct names per story and two
@@ -57,6 +59,7 @@ const { values: a } = parseArgs({
     'top-p': { type: 'string', default: '0.9' },
     candidates: { type: 'string', default: '4' },
     'no-repeat-ngram': { type: 'string', default: '8' },
+    select: { type: 'string', default: 'mean' },
   },
 });
 
@@ -153,13 +156,30 @@ for (const r of rows) {
 }
 
 // ---- 2. generated stories ----
+/** --select other than 'mean': the same candidates as sampleLikeliest, scored by their least likely new tokens. */
+async function selectBy(how, prompt, n, opts) {
+  const candidates = Array.from({ length: n }, () => []);
+  for await (const ids of model.generateBatch(candidates.map(() => prompt), opts)) ids.forEach((id, k) => { if (id !== null) candidates[k].push(id); });
+  const lps = await sg.models.tokenLogProbs(model, candidates.map((ids) => [...prompt, ...ids]));
+  const K = how === 'min' ? 1 : Number(/^low:(\d+)$/.exec(how)?.[1]);
+  if (!(K >= 1)) throw new Error(`--select: 'mean', 'min' or 'low:K', got '${how}'`);
+  const scores = lps.map((lp) => {
+    const fresh = Array.from(lp.subarray(prompt.length - 1)).sort((x, y) => x - y).slice(0, K);
+    return fresh.length ? fresh.reduce((s, x) => s + x, 0) / fresh.length : 0;
+  });
+  const best = scores.indexOf(Math.max(...scores));
+  return { candidates, scores, best, ids: candidates[best] };
+}
 const samples = [];
 const prompt = [sep, ...tok.encode('Once upon a time')];
 const nCand = Number(a.candidates);
 for (let seed = 0; seed < Number(a.samples); seed++) {
   // The likeliest of nCand candidates by the model's own mean log-probability (the demo's pick).
   const opts = { maxNewTokens: a.tokens ? Number(a.tokens) : nCtx - prompt.length, temperature: Number(a.temperature), topP: Number(a['top-p']), noRepeatNgram: Number(a['no-repeat-ngram']), seed, stopTokens: [sep] };
-  const { ids, scores, best } = await sg.models.sampleLikeliest(model, prompt, nCand, opts);
+  let pick;
+  if (a.select === 'mean') pick = await sg.models.sampleLikeliest(model, prompt, nCand, opts);
+  else pick = await selectBy(a.select, prompt, nCand, opts);
+  const { ids, scores, best } = pick;
   const text = tok.decode([...prompt.slice(1), ...ids]);
   samples.push({ seed, text, meanLogProb: scores[best], ...consistency(text) });
 }

@@ -18,7 +18,7 @@ export type {
   DType, BackendDescription, Backend, HostArray, Kernels, BackendMemory, BinaryArgs, CopyArgs, MatmulArgs,
   RandKind, ReduceOp, UnaryOp, BinaryOp, WhereArgs,
 } from './backend/backend.js';
-export type { AttentionArgs, AttentionBackwardArgs, AttentionLayout, MatmulFused, MatmulFusedArgs } from './backend/backend.js';
+export type { AttentionArgs, AttentionBackwardArgs, AttentionLayout, MatmulFused, MatmulFusedArgs, LinearGroupArgs, LinearGroupBackwardArgs, LinearGroupGrads } from './backend/backend.js';
 export { init, describe, backendName, shutdown, withBackend, getBackend } from './runtime.js';
 export type { InitOptions } from './runtime.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
@@ -40,7 +40,7 @@ export type { MatmulOptions } from './ops/matmul.js';
 export { flashAttention, type FlashAttentionOptions } from './ops/attention.js';
 export { reshape, permute, transpose, slice, expand, unsqueeze, squeeze, concat, stack } from './ops/movement.js';
 export { embedding, gather, pickLast } from './ops/indexing.js';
-export { softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout, linear, geluMlp } from './ops/nn.js';
+export { softmax, logSoftmax, layerNorm, rmsNorm, crossEntropy, dropout, linear, linearGroup, geluMlp } from './ops/nn.js';
 export type { CrossEntropyOptions, DropoutOptions } from './ops/nn.js';
 export { layerNormComposed, rmsNormComposed, softmaxComposed, crossEntropyComposed, linearComposed, geluMlpComposed } from './ops/nn.js';
 export type {

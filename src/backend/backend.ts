@@ -98,6 +98,38 @@ export interface MatmulFused<S> {
   rowSums: S | null;
 }
 
+/** Most weights a linear group takes (the q, k, v projections of attention). */
+export const LINEAR_GROUP_MAX = 3;
+
+/**
+ * Linear layers without bias that read one input (a transformer block's q, k, v projections, or
+ * its gate and up projections): x [rows, K] and weights[s] [N[s], K] (PyTorch layout), all
+ * contiguous, 1 to LINEAR_GROUP_MAX weights. Backends may run the group in one dispatch each way.
+ */
+export interface LinearGroupArgs<S> {
+  x: S;
+  weights: readonly S[];
+  rows: number; K: number;
+  /** Output features of each weight. */
+  N: readonly number[];
+  dtype: DType;
+}
+
+/** The backward of a linear group, given the gradient of every output: grads[s] [rows, N[s]]. */
+export interface LinearGroupBackwardArgs<S> extends LinearGroupArgs<S> {
+  grads: readonly S[];
+  /** Compute dX = sum over s of grads[s] weights[s] [rows, K]. */
+  needX: boolean;
+  /** Compute dW[s] = grads[s]ᵀ x [N[s], K], per weight. */
+  needW: readonly boolean[];
+}
+
+/** Results of `linearGroupBackward` (null where not asked for). */
+export interface LinearGroupGrads<S> {
+  dx: S | null;
+  dw: (S | null)[];
+}
+
 /** Strided copy: dst[dstOffset + sum(i_d * dstStrides_d)] = src[srcOffset + sum(i_d * srcStrides_d)]. */
 export interface CopyArgs<S> {
   src: S; dst: S; dtype: DType;
@@ -158,6 +190,10 @@ export interface Kernels<S> extends FusedKernels<S> {
   matmul(args: MatmulArgs<S>): S;
   /** Matmul with a fused bias / GELU / GELU-backward tail and optional row sums of op(a). */
   matmulFused(args: MatmulFusedArgs<S>): MatmulFused<S>;
+  /** The outputs y[s] = x weights[s]ᵀ [rows, N[s]] of a linear group (see LinearGroupArgs). */
+  linearGroup(args: LinearGroupArgs<S>): S[];
+  /** The input and weight gradients of a linear group (see LinearGroupBackwardArgs). */
+  linearGroupBackward(args: LinearGroupBackwardArgs<S>): LinearGroupGrads<S>;
   /** Strided copy into an existing storage. */
   copy(args: CopyArgs<S>): void;
   /** out[n, :] = table[idx[n], :] for table [rows, rowLen]; ids outside [0, rows) give zeros. */

@@ -11,7 +11,7 @@ import { getBackend } from '../runtime.js';
 import { ones, randn, tensor, zeros } from '../ops/creation.js';
 import { add, gelu } from '../ops/elementwise.js';
 import { swigluFused } from '../ops/fused.js';
-import { geluMlp, layerNorm, linear, rmsNorm } from '../ops/nn.js';
+import { geluMlp, layerNorm, linear, linearGroup, rmsNorm } from '../ops/nn.js';
 import { embedding } from '../ops/indexing.js';
 import { expand, reshape, slice, unsqueeze } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionHooks } from '../nn/attention.js';
@@ -111,9 +111,13 @@ export class Attention extends Module {
     // Positions before heads ('bthd'): the projections reshape without copies, the fused
     // attention reads them in place and shares kv heads itself (grouped-query attention).
     const heads = (t: Tensor, h: number, hook: HookPoint) => hook.forward(reshape(t, [B, T, h, dHead])); // [B, T, h, dHead]
-    let q = heads(linear(x, this.W_Q, this.b_Q), nHead, this.hook_q);
-    let k = heads(linear(x, this.W_K, this.b_K), nKvHead, this.hook_k);
-    let v = heads(linear(x, this.W_V, this.b_V), nKvHead, this.hook_v);
+    // Without biases (llama) the three projections are one op: one kernel each way where the backend fuses them.
+    const [qp, kp, vp] = this.b_Q || this.b_K || this.b_V
+      ? [linear(x, this.W_Q, this.b_Q), linear(x, this.W_K, this.b_K), linear(x, this.W_V, this.b_V)]
+      : linearGroup(x, [this.W_Q, this.W_K, this.W_V]); // [B, T, nHead * dHead], [B, T, nKvHead * dHead] x 2
+    let q = heads(qp!, nHead, this.hook_q);
+    let k = heads(kp!, nKvHead, this.hook_k);
+    let v = heads(vp!, nKvHead, this.hook_v);
     if (rope) {
       q = this.hook_rot_q.forward(applyRope(q, rope[0], rope[1]));
       k = this.hook_rot_k.forward(applyRope(k, rope[0], rope[1]));
@@ -155,8 +159,9 @@ export class MLP extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.W_gate) {
-      const gate = this.hook_pre.forward(linear(x, this.W_gate)); // [B, T, dMlp]
-      const lin = this.hook_pre_linear.forward(linear(x, this.W_in)); // [B, T, dMlp]
+      const [g, l] = linearGroup(x, [this.W_gate, this.W_in]); // one op: one kernel each way where the backend fuses them
+      const gate = this.hook_pre.forward(g!); // [B, T, dMlp]
+      const lin = this.hook_pre_linear.forward(l!); // [B, T, dMlp]
       return linear(this.hook_post.forward(swigluFused(gate, lin)), this.W_out); // silu(gate) * lin, fused
     }
     if (this.hook_pre.active || this.hook_post.active) {

@@ -4,13 +4,16 @@
  * weight-gradient matmul (row sums of dYᵀ), so a linear layer costs its matmuls and nothing else.
  *   linearFused(x, W, b)        x Wᵀ + b                         forward 1 dispatch, backward 2
  *   geluMlpFused(x, Wi, bi, Wo, bo)  gelu(x Wiᵀ + bi) Woᵀ + bo   forward 2 dispatches, backward 4
+ *   linearGroupFused(x, [W0, W1, W2])  x W_sᵀ for each s (no bias)  forward 1 dispatch, backward 2
+ *                                      (where the backend fuses groups; see its linearGroup kernel)
  * The GELU MLP is one op so that its backward can apply the GELU's derivative inside the matmul
  * that produces the gradient of the GELU's output. Weights are [out, in] (PyTorch layout); inputs
  * x [..., in] are read as [rows, in] matrices (storage is contiguous). src/ops/nn.ts routes
  * `linear` and `geluMlp` here when the operands fit, and to the composed ops otherwise.
  */
-import { record } from '../autograd/node.js';
-import type { Backend, MatmulFusedArgs } from '../backend/backend.js';
+import { record, recordGroup } from '../autograd/node.js';
+import { LINEAR_GROUP_MAX, type Backend, type MatmulFusedArgs } from '../backend/backend.js';
+import { zerosLike } from './creation.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, requireFloat, requireSameDtype, wrap } from './common.js';
 
@@ -118,4 +121,41 @@ export function geluMlpFused(x: Tensor, wIn: Tensor, bIn: Tensor | null, wOut: T
   });
   if (!y.node) { pre.dispose(); post.dispose(); }
   return y;
+}
+
+/**
+ * Whether `weights` take the fused group path on x: 2 to LINEAR_GROUP_MAX weights, each
+ * linearFusable on x without bias.
+ */
+export function linearGroupFusable(x: Tensor, weights: readonly Tensor[]): boolean {
+  return weights.length >= 2 && weights.length <= LINEAR_GROUP_MAX && weights.every((w) => linearFusable(x, w, null));
+}
+
+/**
+ * The bias-free linear layers x W_sᵀ of one input, one output per weight, as one op: the forward
+ * is one `linearGroup` kernel call and the backward one `linearGroupBackward` call, which gives
+ * the input gradient summed over the weights (no adds) and every weight gradient. Requires
+ * linearGroupFusable(x, weights).
+ */
+export function linearGroupFused(x: Tensor, weights: readonly Tensor[]): Tensor[] {
+  const op = 'linearGroup';
+  requireFloat(op, x);
+  for (const w of weights) requireSameDtype(op, x, w);
+  const be = backendOf(op, x, ...weights);
+  const { rows, K } = rowsOf(x);
+  const N = weights.map((w) => w.shape[0]!);
+  const dtype = x.dtype;
+  const group = { rows, K, N, dtype, weights: weights.map((w) => w.storage) };
+  const ys = be.kernels.linearGroup({ ...group, x: x.storage });
+  const outs = ys.map((y, s) => wrap(be, y, [...x.shape.slice(0, -1), N[s]!], dtype)); // [..., N_s]
+  return recordGroup(outs, op, [x, ...weights], (gs) => {
+    // An output without a gradient (not used by the differentiated value) contributes zeros to dX
+    // and, as with one linear per weight, gives its weight no gradient.
+    const filled = gs.map((g, s) => g ?? zerosLike(outs[s]!));
+    const r = be.kernels.linearGroupBackward({
+      ...group, x: x.storage, grads: filled.map((g) => g.storage), needX: x.requiresGrad, needW: weights.map((w, s) => w.requiresGrad && gs[s] !== null),
+    });
+    filled.forEach((g, s) => { if (!gs[s]) g.dispose(); });
+    return [r.dx ? wrap(be, r.dx, x.shape, dtype) : null, ...r.dw.map((d, s) => (d ? wrap(be, d, weights[s]!.shape, dtype) : null))];
+  });
 }

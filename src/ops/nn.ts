@@ -14,7 +14,7 @@ import { matmul } from './matmul.js';
 import { requireDtype, requireFloat, scalar, wrap } from './common.js';
 import { nextSeed } from './creation.js';
 import { layerNormFused, rmsNormFused, softmaxCrossEntropyFused, softmaxCrossEntropyMeanFused, softmaxLastFused } from './fused.js';
-import { geluMlpFusable, geluMlpFused, linearFusable, linearFused } from './linear.js';
+import { geluMlpFusable, geluMlpFused, linearFusable, linearFused, linearGroupFusable, linearGroupFused } from './linear.js';
 
 function shiftByMax(x: Tensor, d: number): Tensor {
   // Subtracting the (constant) row max does not change softmax, so it needs no gradient.
@@ -155,6 +155,18 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   return linearFusable(x, weight, bias) ? linearFused(x, weight, bias) : linearComposed(x, weight, bias);
+}
+
+/**
+ * Several bias-free linear layers of the same input, `weights.map((w) => linear(x, w))`, as one
+ * op where possible: a transformer block's q, k, v projections, or its gate and up projections.
+ * With 2 or 3 weights whose shapes fit, the forward and the backward each take one fused call
+ * (src/ops/linear.ts `linearGroupFused`; on software adapters one dispatch each way instead of
+ * one matmul per weight and adds for the input gradient); otherwise one `linear` per weight.
+ * x [..., in], weights[s] [out_s, in] -> one [..., out_s] tensor per weight.
+ */
+export function linearGroup(x: Tensor, weights: readonly Tensor[]): Tensor[] {
+  return linearGroupFusable(x, weights) ? linearGroupFused(x, weights) : weights.map((w) => linear(x, w));
 }
 
 /** `linear` composed of matmul and add (the reference the fused op is tested against). */

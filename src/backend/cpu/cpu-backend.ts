@@ -15,6 +15,7 @@ import { forEachStrided } from './strided.js';
 import { makeCpuFusedKernels } from './fused.js';
 import { attentionBackwardCpu, attentionForwardCpu } from './attention.js';
 import { matmulFusedCpu } from './matmul-fused.js';
+import { checkLinearGroup, linearGroupBackwardComposed, linearGroupComposed, type LinearGroupTable } from '../linear-group.js';
 
 type CpuArray = Float32Array | Float64Array | Int32Array;
 
@@ -114,9 +115,18 @@ function assertLive(s: CpuStorage): void {
 
 function makeCpuKernels(be: CpuBackend): Kernels<CpuStorage> {
   const out = (n: number, dtype: DType) => be.alloc(n, dtype);
+  const groupTable: LinearGroupTable<CpuStorage> = { matmul: (a) => table.matmul(a), binary: (a) => table.binary(a), free: (s) => be.free(s) };
   const table: Kernels<CpuStorage> = {
     ...makeCpuFusedKernels(be),
     matmulFused: (args) => matmulFusedCpu(be, table.matmul, args),
+    linearGroup(args) {
+      checkLinearGroup('storygrad:', args);
+      return linearGroupComposed(groupTable, args);
+    },
+    linearGroupBackward(args) {
+      checkLinearGroup('storygrad:', args);
+      return linearGroupBackwardComposed(groupTable, args);
+    },
     unary(op: UnaryOp, x, n, dtype) {
       const f = dtype === 'i32' ? intUnary[op] : floatUnary[op];
       if (!f) throw new Error(`storygrad: unary '${op}' is not defined for ${dtype}`);

@@ -24,6 +24,7 @@ import { alignedDown, fillRange, forRowChunks, isLarge, rowsOf } from './windows
 import { planStrided, reach, runStridedPieces } from './strided-windows.js';
 import { makeReduceKernel } from './reduce.js';
 import { makeGatherKernels } from './gather.js';
+import { makeLinearGroupKernels } from './linear-group.js';
 
 /** What the kernel table needs from the backend. */
 export interface KernelContext {
@@ -102,6 +103,7 @@ export function makeWebGPUKernels(ctx: KernelContext): Kernels<GpuStorage> {
 
   const table: Kernels<GpuStorage> = {
     ...makeFusedKernels(ctx),
+    ...makeLinearGroupKernels(ctx, { matmul: (a) => table.matmul(a), binary: (a) => table.binary(a), free: (s) => ctx.pool.release(s) }),
     unary(op: UnaryOp, x, n, dtype) {
       ctx.check();
       checkDtype(dtype);

@@ -105,6 +105,11 @@ export function forceMatmulPlan(plan: Partial<MatmulPlan> | null): void {
   forced = plan ? { ...plan } : null;
 }
 
+/** The plan `forceMatmulPlan` set (null: the selection rule decides). */
+export function forcedMatmulPlan(): Readonly<Partial<MatmulPlan>> | null {
+  return forced;
+}
+
 /** Whether an adapter is a CPU implementation of WebGPU (by its name). */
 export function isSoftwareAdapter(name: string): boolean {
   return /llvmpipe|lavapipe|swiftshader|software/i.test(name);

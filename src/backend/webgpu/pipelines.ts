@@ -27,6 +27,11 @@ export interface KernelSpec {
   overrides?: Record<string, number>;
   /** Kernel files (not kernels themselves, e.g. matmul_epilogue) placed before `file`. */
   include?: readonly string[];
+  /**
+   * A kernel file placed `count` times after the includes, copy i with every `SEG` in its text
+   * replaced by i (before the substitutions): per-segment functions that read other bindings.
+   */
+  repeat?: { readonly file: string; readonly count: number };
   /** [binding number, kind] for every binding the entry point uses. */
   bindings: ReadonlyArray<readonly [number, BindingKind]>;
 }
@@ -61,7 +66,7 @@ export class PipelineCache {
     const subKey = Object.keys(subs).sort().map((k) => `${k}=${subs[k]}`).join(',');
     const ovKey = Object.keys(spec.overrides ?? {}).sort().map((k) => `${k}=${spec.overrides![k]}`).join(',');
     const enables = `${spec.f16 ? 'f16' : ''}${spec.subgroups ? '+sg' : ''}`;
-    const inc = spec.include?.length ? `|+${spec.include.join('+')}` : '';
+    const inc = (spec.include?.length ? `|+${spec.include.join('+')}` : '') + (spec.repeat ? `|*${spec.repeat.file}x${spec.repeat.count}` : '');
     const key = `${spec.file}:${entry}|${subKey}|${ovKey}|${enables}${inc}`;
     const hit = this.pipelines.get(key);
     if (hit) return hit;
@@ -76,7 +81,7 @@ export class PipelineCache {
     const device = this.device;
     device.pushErrorScope('validation');
     if (!module) {
-      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16, !!spec.subgroups, spec.include), label: srcKey });
+      module = device.createShaderModule({ code: kernelSource(spec.file, subs, !!spec.f16, !!spec.subgroups, spec.include, spec.repeat), label: srcKey });
       this.modules.set(srcKey, module);
     }
     const { bgl, pl } = this.layoutFor(spec.bindings);
@@ -124,11 +129,21 @@ function storageBindings(bindings: KernelSpec['bindings']): number {
 }
 
 /** Full WGSL text of a kernel file after substitution (exported for tests and debugging). */
-export function kernelSource(file: string, subs: Record<string, string>, f16: boolean, subgroups = false, include: readonly string[] = []): string {
+export function kernelSource(
+  file: string, subs: Record<string, string>, f16: boolean, subgroups = false, include: readonly string[] = [], repeat?: KernelSpec['repeat'],
+): string {
   const common = KERNEL_SOURCES['common'];
-  const parts = [...include, file].map((f) => {
+  const source = (f: string) => {
     const text = KERNEL_SOURCES[f];
     if (text === undefined || common === undefined) throw new Error(`${ERR} unknown kernel file '${f}'`);
+    return text;
+  };
+  const texts = [
+    ...include.map(source),
+    ...Array.from({ length: repeat?.count ?? 0 }, (_, i) => source(repeat!.file).replace(/SEG/g, String(i))),
+    source(file),
+  ];
+  const parts = texts.map((text) => {
     let body = text;
     for (const [k, v] of Object.entries(subs)) body = body.replace(new RegExp(`\\b${k}\\b`, 'g'), v);
     return body;
