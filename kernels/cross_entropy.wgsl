@@ -5,7 +5,7 @@
 //   bwd       dlogits[n, j] = g_n * (exp(x[n, j] - lse[n]) - (j == t)) for valid rows, else 0, with
 //             g_n = g[n] (GL = g_row) or, behind a 'mean' reduction (loss_mean.wgsl), the mean's
 //             gradient times 1 / count: g_n = g[0] * inv_r[0] (GL = g_mean).
-// The forward has two variants: fwd_seq one thread per row in one online pass (software adapters),
+// The forward has two variants: fwd_seq one thread per row looping in order (software adapters),
 // fwd_wg one workgroup per row with fixed-shape tree reductions (real GPUs). The backward needs no
 // reduction: one workgroup per row, threads striding over the columns (coalesced on GPUs, no
 // barriers, no per-element integer division). Deterministic: fixed order, no atomics.
@@ -17,8 +17,7 @@
 //                     6 g [N] (read; [1] with g_mean), 7 dlogits [N, V] (write),
 //                     8 inv_r: f32 [1] (read; g_mean only)
 // Dispatch: fwd_seq: ceil(N / WG) workgroups; fwd_wg and bwd: N workgroups; 2-D grids.
-// Includes: row_reduce.wgsl (wg_sum, wg_max), softmax_stats.wgsl (lane_max, lane_sum_exp,
-//           lane_max_sum_exp) (KernelSpec.include).
+// Includes: row_reduce.wgsl (wg_sum, wg_max), softmax_stats.wgsl (lane_max, lane_sum_exp) (KernelSpec.include).
 // Substitutions: ELEM (f32 | f16, computed in f32); GL (g_row | g_mean; backward only).
 
 struct Params { N: u32, V: u32, ignore: i32, _p0: u32 }
@@ -60,8 +59,8 @@ fn fwd_seq(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let n = flat_index(gid, nwg, WG);
   if (n >= u.N) { return; }
   let o = n * u.V;
-  let ms = lane_max_sum_exp(o, u.V, 0u, 1u);
-  write_row(n, ms.x + log(ms.y));
+  let m = lane_max(o, u.V, 0u, 1u);
+  write_row(n, m + log(lane_sum_exp(o, u.V, 0u, 1u, m)));
 }
 
 @compute @workgroup_size(WG)

@@ -7,11 +7,12 @@
 //                                          and stored transposed, so that x is the shared A
 //                                          operand in both modes
 //   group_sum             input gradient   dX = sum_s g_s W_s  [R, K]: each tile walks the k range of
-//                                          every segment in turn (no adds)
+//                                          every segment in turn and adds the segments' tiles (no
+//                                          elementwise-add dispatches)
 // In group_shared the grid's x axis runs over every segment's 32-column blocks (a workgroup never
 // straddles two segments) and y over 16-row blocks; a workgroup (one 8-lane subgroup) computes one
-// 16 x 32 tile. f32 accumulation in a fixed k order (segments in increasing s for group_sum):
-// deterministic. Why: on llvmpipe three [512, 64] x [64, 64] products cost more than one dispatch
+// 16 x 32 tile. f32 accumulation in the k order of matmul_reg_sg.wgsl, so every output equals, bit
+// for bit, the composed path of the same adapter (one product per weight, adds in increasing s). Why: on llvmpipe three [512, 64] x [64, 64] products cost more than one dispatch
 // over the same tiles, and the input gradient saves S - 1 elementwise adds (bench/RESULTS.md,
 // "Grouped projections"). Two pipelines, not three: each costs about 3 s of LLVM compile time at its
 // first dispatch on a fresh machine.
@@ -92,22 +93,35 @@ fn group_shared(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
   }
 }
 
+// t + other, element by element.
+fn add_tile(t: ptr<function, GroupTile>, other: GroupTile) {
+  for (var i = 0u; i < 16u; i++) { (*t).c[i] = (*t).c[i] + other.c[i]; }
+}
+
 @compute @workgroup_size(8)
 fn group_sum(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
              @builtin(subgroup_invocation_id) sl: u32) {
   let row0 = wid.y * 16u;
   let col0 = wid.x * 32u + lid.x;
-  var t = zero_tile();
-  // dX(r, c) = sum_s sum_j g_s[r, j] W_s[j, c]: A = g_s [R, N_s], B = W_s [N_s, K].
+  // dX(r, c) = sum_s P_s(r, c), P_s = g_s W_s: A = g_s [R, N_s], B = W_s [N_s, K]. Each P_s is
+  // accumulated from zero in its own tile and the tiles are added as (P_0 + P_1) + P_2: bit for bit
+  // what one product per weight and the autograd's adds give (a llama block's gradients, and so a
+  // training run, are unchanged).
   let n0 = u.seg[0].y;
-  group_acc_0(&t, row0, col0, sl, GroupGeometry(u.R, u.K, n0, n0, 1u, u.K, 1u, u.K, 1u));
+  var p0 = zero_tile();
+  group_acc_0(&p0, row0, col0, sl, GroupGeometry(u.R, u.K, n0, n0, 1u, u.K, 1u, u.K, 1u));
+  var p1 = zero_tile();
   if (u.nseg > 1u) {
     let n1 = u.seg[1].y;
-    group_acc_1(&t, row0, col0, sl, GroupGeometry(u.R, u.K, n1, n1, 1u, u.K, 1u, u.K, 1u));
+    group_acc_1(&p1, row0, col0, sl, GroupGeometry(u.R, u.K, n1, n1, 1u, u.K, 1u, u.K, 1u));
   }
+  var p2 = zero_tile();
   if (u.nseg > 2u) {
     let n2 = u.seg[2].y;
-    group_acc_2(&t, row0, col0, sl, GroupGeometry(u.R, u.K, n2, n2, 1u, u.K, 1u, u.K, 1u));
+    group_acc_2(&p2, row0, col0, sl, GroupGeometry(u.R, u.K, n2, n2, 1u, u.K, 1u, u.K, 1u));
   }
+  var t = p0;
+  if (u.nseg > 1u) { add_tile(&t, p1); }
+  if (u.nseg > 2u) { add_tile(&t, p2); }
   group_put_0(&t, row0, col0, GroupGeometry(u.R, u.K, 0u, 0u, 0u, 0u, 0u, u.K, 1u));
 }

@@ -7,14 +7,7 @@
 // (*_wg, whose partials are then combined by wg_max / wg_sum).
 // Provides:
 //   lane_max(o, n, first, step)         max_nan over x[o + c], starting from -inf (NaN propagates);
-//   lane_sum_exp(o, n, first, step, m)  sum of exp(x[o + c] - m), starting from 0;
-//   lane_max_sum_exp(o, n, first, step) both in ONE pass over the row (online: the sum is rescaled
-//                                       whenever the max grows), as vec2(max, sum); for the
-//                                       one-thread-per-row variants, where a second pass costs a
-//                                       second load per element (llvmpipe: loads, not exps, bound
-//                                       them; bench/RESULTS.md). Equal to the two passes up to
-//                                       rounding; NaN propagates to both, and a row of -inf
-//                                       gives (-inf, NaN) as the two passes do (exp(-inf - -inf)).
+//   lane_sum_exp(o, n, first, step, m)  sum of exp(x[o + c] - m), starting from 0.
 // The including kernel defines: fn row_in(i: u32) -> f32, element i of its input as f32.
 
 fn lane_max(o: u32, n: u32, first: u32, step: u32) -> f32 {
@@ -27,18 +20,4 @@ fn lane_sum_exp(o: u32, n: u32, first: u32, step: u32, m: f32) -> f32 {
   var s = 0.0;
   for (var c = first; c < n; c += step) { s += exp(row_in(o + c) - m); }
   return s;
-}
-
-fn lane_max_sum_exp(o: u32, n: u32, first: u32, step: u32) -> vec2<f32> {
-  var m = neg_inf();
-  var s = 0.0;
-  for (var c = first; c < n; c += step) {
-    let x = row_in(o + c);
-    let m1 = max_nan(m, x);
-    // While every value so far is -inf (m1 == -inf) the sum stays 0 (exp(-inf - -inf) would be NaN).
-    s = select(s * exp(m - m1) + exp(x - m1), 0.0, m1 == neg_inf());
-    m = m1;
-  }
-  if (m == neg_inf() && n > first) { s = quiet_nan(); }
-  return vec2<f32>(m, s);
 }

@@ -191,7 +191,7 @@ describe.skipIf(!gpu)('fused kernels on WebGPU (vs CPU reference)', () => {
     }
   });
 
-  it.each(VARIANTS)('softmax cross-entropy forward, %s variant: rows of -inf, NaN, +inf and a max that grows late (the one-pass online sum) match the CPU', async (variant) => {
+  it.each(VARIANTS)("softmax cross-entropy forward, %s variant: rows of -inf, NaN, +inf and a max that grows late match the CPU", async (variant) => {
     fusedVariants.rows = variant;
     const V = 37;
     const inf = Number.POSITIVE_INFINITY;
