@@ -26,7 +26,8 @@
 // write slot; nseg = 2 keeps every workgroup off them.
 // Dispatch: group_shared (sum over s of ceil(N_s / 32), ceil(M / 16)) with M = R (mode 0) or K
 //           (mode 1); group_sum (ceil(K / 32), ceil(R / 16)).
-// Includes: matmul_group_seg.wgsl once per segment (KernelSpec.repeat: group_acc_s, group_put_s).
+// Includes: matmul_sg_step.wgsl (SgTile, the k step); matmul_group_seg.wgsl once per segment
+//           (KernelSpec.repeat: group_acc_s, group_put_s).
 // Substitutions: ELEM (f32 | f16, accumulated in f32); A_0..A_2, B_0..B_2, O_0..O_2, the bindings of
 //                each segment: group_shared a0 / b_s / o_s, group_sum a_s / b_s / o0.
 
@@ -49,14 +50,12 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> o1: array<ELEM>;
 @group(0) @binding(9) var<storage, read_write> o2: array<ELEM>;
 
-struct GroupTile { c: array<vec4<f32>, 16> }
-
 // One product: A(m, k) = A[m * a_ms + k * a_ks] (m < M), B(k, n) = B[k * b_ks + n * b_ns] (n < N),
 // k < inner; output element (m, n) at m * o_ms + n * o_ns.
 struct GroupGeometry { M: u32, N: u32, inner: u32, a_ms: u32, a_ks: u32, b_ks: u32, b_ns: u32, o_ms: u32, o_ns: u32 }
 
-fn zero_tile() -> GroupTile {
-  var t: GroupTile;
+fn zero_tile() -> SgTile {
+  var t: SgTile;
   for (var i = 0u; i < 16u; i++) { t.c[i] = vec4<f32>(0.0); }
   return t;
 }
@@ -94,7 +93,7 @@ fn group_shared(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup
 }
 
 // t + other, element by element.
-fn add_tile(t: ptr<function, GroupTile>, other: GroupTile) {
+fn add_tile(t: ptr<function, SgTile>, other: SgTile) {
   for (var i = 0u; i < 16u; i++) { (*t).c[i] = (*t).c[i] + other.c[i]; }
 }
 

@@ -24,8 +24,8 @@
 //           5-7 the epilogue's (matmul_epilogue.wgsl)   (0-3 declared in matmul_common.wgsl)
 // Overrides: WG — lanes per workgroup, a multiple of 8 (default 8: one llvmpipe subgroup).
 // Dispatch: (ceil(N / (4 * WG)), ceil(M / 16), slices in this call); slice z = workgroup_id.z + batch_base.
-// Includes: matmul_common.wgsl, matmul_reg_tile.wgsl (B columns, stores), matmul_epilogue.wgsl
-//           (KernelSpec.include).
+// Includes: matmul_common.wgsl, matmul_reg_tile.wgsl (B columns, stores), matmul_sg_step.wgsl (the
+//           k step of the tile), matmul_epilogue.wgsl (KernelSpec.include).
 // Substitutions: ELEM, OUT, EPI (the store's epilogue: matmul_epilogue.wgsl), ROWSUM
 //                (true | false) and SA_STORE (sa_store | sa_skip, to match). Needs `enable subgroups;`
 //                (KernelSpec.subgroups).
@@ -50,10 +50,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let ar1 = s.a_base + min(row0 + 8u + sl, u.M - 1u) * u.a_ms;
   let bc = b_columns(s.b_base, col0);
 
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
-  var c8 = vec4<f32>(0.0); var c9 = vec4<f32>(0.0); var c10 = vec4<f32>(0.0); var c11 = vec4<f32>(0.0);
-  var c12 = vec4<f32>(0.0); var c13 = vec4<f32>(0.0); var c14 = vec4<f32>(0.0); var c15 = vec4<f32>(0.0);
+  var t: SgTile; // zero-initialised
   var s0 = 0.0; var s1 = 0.0;  // row sums of A (rows row0 + sl, row0 + 8 + sl), ROW_SUMS only
 
   for (var k = s.k_begin; k < s.k_end; k++) {
@@ -62,30 +59,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let g0 = f32(a[ar0 + ak]);
     let g1 = f32(a[ar1 + ak]);
     if (ROW_SUMS) { s0 += g0; s1 += g1; }
-    c0 = fma(vec4<f32>(subgroupBroadcast(g0, 0u)), bv, c0);
-    c1 = fma(vec4<f32>(subgroupBroadcast(g0, 1u)), bv, c1);
-    c2 = fma(vec4<f32>(subgroupBroadcast(g0, 2u)), bv, c2);
-    c3 = fma(vec4<f32>(subgroupBroadcast(g0, 3u)), bv, c3);
-    c4 = fma(vec4<f32>(subgroupBroadcast(g0, 4u)), bv, c4);
-    c5 = fma(vec4<f32>(subgroupBroadcast(g0, 5u)), bv, c5);
-    c6 = fma(vec4<f32>(subgroupBroadcast(g0, 6u)), bv, c6);
-    c7 = fma(vec4<f32>(subgroupBroadcast(g0, 7u)), bv, c7);
-    c8 = fma(vec4<f32>(subgroupBroadcast(g1, 0u)), bv, c8);
-    c9 = fma(vec4<f32>(subgroupBroadcast(g1, 1u)), bv, c9);
-    c10 = fma(vec4<f32>(subgroupBroadcast(g1, 2u)), bv, c10);
-    c11 = fma(vec4<f32>(subgroupBroadcast(g1, 3u)), bv, c11);
-    c12 = fma(vec4<f32>(subgroupBroadcast(g1, 4u)), bv, c12);
-    c13 = fma(vec4<f32>(subgroupBroadcast(g1, 5u)), bv, c13);
-    c14 = fma(vec4<f32>(subgroupBroadcast(g1, 6u)), bv, c14);
-    c15 = fma(vec4<f32>(subgroupBroadcast(g1, 7u)), bv, c15);
+    sg_tile_step(&t, g0, g1, bv);
   }
 
   if (ROW_SUMS && wid.x == 0u && lid.x < 8u) {
     if (row0 + sl < u.M) { SA_STORE(z * u.M + row0 + sl, s0); }
     if (row0 + 8u + sl < u.M) { SA_STORE(z * u.M + row0 + 8u + sl, s1); }
   }
-  put(z, row0, col0, c0); put(z, row0 + 1u, col0, c1); put(z, row0 + 2u, col0, c2); put(z, row0 + 3u, col0, c3);
-  put(z, row0 + 4u, col0, c4); put(z, row0 + 5u, col0, c5); put(z, row0 + 6u, col0, c6); put(z, row0 + 7u, col0, c7);
-  put(z, row0 + 8u, col0, c8); put(z, row0 + 9u, col0, c9); put(z, row0 + 10u, col0, c10); put(z, row0 + 11u, col0, c11);
-  put(z, row0 + 12u, col0, c12); put(z, row0 + 13u, col0, c13); put(z, row0 + 14u, col0, c14); put(z, row0 + 15u, col0, c15);
+  for (var i = 0u; i < 16u; i++) { put(z, row0 + i, col0, t.c[i]); }
 }

@@ -49,7 +49,7 @@ function groupSpec(p: Pipeline, dtype: DType): KernelSpec {
   }
   const range = (first: number, n: number, kind: BindingKind) => Array.from({ length: n }, (_, i) => [first + i, kind] as const);
   const bindings = [U, ...range(1, p === 'shared' ? 1 : 3, 'read'), ...range(4, 3, 'read'), ...range(7, p === 'sum' ? 1 : 3, 'write')];
-  return { file: 'matmul_group', entry: `group_${p}`, subs, f16: dtype === 'f16', subgroups: true, repeat: { file: 'matmul_group_seg', count: 3 }, bindings };
+  return { file: 'matmul_group', entry: `group_${p}`, subs, f16: dtype === 'f16', subgroups: true, include: ['matmul_sg_step'], repeat: { file: 'matmul_group_seg', count: 3 }, bindings };
 }
 
 /** Uniform: R, K, S, mode, then per segment (first 32-column block, N_s, 0, 0). */

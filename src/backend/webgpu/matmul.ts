@@ -237,7 +237,7 @@ export function matmulDispatch(ctx: KernelContext, profile: AdapterProfile, d: M
   const sliceEpi: MatmulEpilogue = split ? 'none' : epi;
   const spec: KernelSpec = {
     file: plan.kernel === 'tiled' ? 'matmul' : plan.kernel === 'reg' ? 'matmul_reg' : 'matmul_reg_sg',
-    include: plan.kernel === 'tiled' ? ['matmul_common', 'matmul_epilogue'] : ['matmul_common', 'matmul_reg_tile', 'matmul_epilogue'],
+    include: plan.kernel === 'tiled' ? ['matmul_common', 'matmul_epilogue'] : plan.kernel === 'reg' ? ['matmul_common', 'matmul_reg_tile', 'matmul_epilogue'] : ['matmul_common', 'matmul_reg_tile', 'matmul_sg_step', 'matmul_epilogue'],
     subs: { ELEM: dtype, OUT: outType, EPI: `epi_${sliceEpi}`, ...(plan.kernel === 'reg-sg' ? { ROWSUM: String(!!rowSums), SA_STORE: rowSums ? 'sa_store' : 'sa_skip' } : {}) },
     f16: dtype === 'f16',
     subgroups: plan.kernel === 'reg-sg',
