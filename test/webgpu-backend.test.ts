@@ -469,6 +469,23 @@ describe.skipIf(!gpu)('WebGPU backend (vs CPU reference)', () => {
     }
   });
 
+  it('fill with zeros: a clearBuffer command in order with the dispatches; -0 and odd f16 counts run the kernel', async () => {
+    await be().sync();
+    for (const [n, dtype, value, clears] of [[1000, 'f32', 0, true], [7, 'i32', 0, true], [6, 'f16', 0, true], [7, 'f16', 0, false], [9, 'f32', -0, false]] as const) {
+      // A buffer freed in this batch, full of ones, is what the zeros most likely reuse: they must
+      // still read back as zeros, so the clear runs after the kernel that wrote the ones.
+      const ones = be().kernels.fill(n, 1, dtype);
+      be().free(ones);
+      const { dispatches, copies } = be().batcher;
+      const z = be().kernels.fill(n, value, dtype);
+      expect(z.buffer, `n=${n} ${dtype}: reuses the freed buffer`).toBe(ones.buffer);
+      expect([be().batcher.dispatches - dispatches, be().batcher.copies - copies], `n=${n} ${dtype} ${Object.is(value, -0) ? '-0' : value}`).toEqual(clears ? [0, 1] : [1, 0]);
+      const [g, c] = await readBoth(z, cpu.kernels.fill(n, value, dtype), n, dtype);
+      expectClose(g, c, EXACT, `zeros ${dtype} n=${n}`);
+      if (dtype !== 'i32') expect(Object.is(g[0], value), 'the sign of zero').toBe(true);
+    }
+  });
+
   it('large 1-D dispatch uses a 2-D grid (more than 65535 workgroups)', async () => {
     const n = 65535 * 256 + 300;
     const f = be().kernels.fill(n, 7, 'i32');

@@ -164,9 +164,18 @@ export function binaryFlat(ctx: KernelContext, op: string, a: GPUBufferBinding, 
   );
 }
 
-/** s[i] = the f32 / i32 bit pattern `bits` for i < n, in windows that fit. */
+/**
+ * s[i] = the f32 / i32 bit pattern `bits` for i < n, in windows that fit. Zeros of a whole number
+ * of 4-byte words are a `clearBuffer` command instead of a dispatch: on a software adapter a
+ * dispatch costs about 0.2 ms of waking and joining worker threads even when its work is small.
+ */
 export function fillRange(ctx: KernelContext, s: GpuStorage, n: number, bits: number, d: DType): void {
   if (n === 0) return;
+  const bytes = n * dtypeBytes(d);
+  if (bits === 0 && bytes % 4 === 0) {
+    ctx.batch.clear(s.buffer, s.offset, bytes);
+    return;
+  }
   const ct = d === 'i32' ? 'i32' : 'f32';
   forRowChunks(ctx, 'fill', () => `[${n}]`, n, [rowsOf(s, 1, d, 'write')], (_r0, rc, [b]) => {
     runKernel(
