@@ -107,6 +107,38 @@ for (const entry of await loadBackends()) {
       });
     }, 120_000);
 
+    it('a warm-up step leaves no trace: memory, random state and the losses of a run after it', async () => {
+      await sg.withBackend(entry.backend, async () => {
+        const run = async () => {
+          const model = tiny(4);
+          const train = new BatchSampler(ids(300, 16), { batchSize: 2, seqLen: 16, seed: 2 });
+          const r = await new sg.train.Trainer({ model, train, steps: 4, lr: 1e-2, warmupSteps: 1, evalEvery: 0 }).run();
+          model.dispose();
+          return r.losses;
+        };
+        const plain = await run();
+        sg.manualSeed(11);
+        const rng = sg.randn([4]); // draws from the global state, which the warm-up must leave as it was
+        const expected = Array.from(await rng.data());
+        sg.manualSeed(11);
+        const before = sg.memory();
+        const dispatches = () => (entry.backend as unknown as { batcher?: { dispatches: number } }).batcher?.dispatches ?? 0;
+        const d0 = dispatches();
+        for (const gradClip of [1, 0]) {
+          sg.train.warmUpTrainStep({ arch: 'gpt2', vocabSize: 16, nCtx: 16, dModel: 32, nLayer: 2, nHead: 2 }, { batchSize: 2, seqLen: 16, gradClip });
+        }
+        // On WebGPU two whole training steps were submitted (forward, backward, clip, AdamW); the CPU compiles nothing and skips it.
+        if (entry.name === 'webgpu') expect(dispatches() - d0).toBeGreaterThan(2 * 20);
+        else expect(dispatches() - d0).toBe(0);
+        const after = sg.memory();
+        expect([after.bytesInUse, after.liveTensors]).toEqual([before.bytesInUse, before.liveTensors]);
+        expect(Array.from(await sg.randn([4]).data())).toEqual(expected);
+        expect(await run()).toEqual(plain);
+        expect(() => sg.train.warmUpTrainStep({ arch: 'gpt2', vocabSize: 16, nCtx: 16, dModel: 32, nLayer: 1, nHead: 2 }, { batchSize: 2, seqLen: 32 }))
+          .toThrow(/seqLen 32 is above the model's nCtx 16/);
+      });
+    }, 120_000);
+
     it('resumes exactly: losses after a resume equal an uninterrupted run bit for bit', async () => {
       await sg.withBackend(entry.backend, async () => {
         const dirA = mkdtempSync(join(tmpdir(), 'sg-train-a-'));

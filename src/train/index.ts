@@ -16,5 +16,7 @@ export { formatProgress, formatDuration } from './progress.js';
 export type { ProgressState } from './progress.js';
 export { findNonFiniteParameter, findNonFiniteActivation } from './nonfinite.js';
 export { trainRun, readRun } from './run.js';
+export { warmUpTrainStep } from './warmup.js';
+export type { WarmUpOptions } from './warmup.js';
 export type { RunTrainOptions, TrainRunOptions, TrainRunResult, RunManifest } from './run.js';
 export type { RunTokenizer } from './run-tokenizer.js';

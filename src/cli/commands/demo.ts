@@ -124,13 +124,20 @@ export const demo: Command = {
       }
       await fs.mkdir(out, { recursive: true });
       const trainPath = `${out}/corpus-train.txt`, valPath = `${out}/corpus-val.txt`, catchPath = `${out}/corpus-catch.txt`;
+      const steps = flags['steps'] as number, batch = flags['batch'] as number, seq = flags['seq'] as number;
+      const model = {
+        arch: flags['arch'] as 'gpt2' | 'llama', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number,
+        tieEmbeddings: !!flags['tie'], unembedInit: flags['unembed-init'] as 'normal' | 'embed', embedInitStd: flags['embed-init-std'] as number, valueOutputInit: flags['value-output-init'] as 'normal' | 'identity',
+      };
+      // The adapter compiles the step's kernels (seconds on a fresh machine) while the corpus is
+      // written and tokenized below; the run itself is unchanged by it.
+      sg.train.warmUpTrainStep({ ...model, vocabSize: flags['vocab'] as number, nCtx: seq }, { batchSize: batch, seqLen: seq, gradClip: 1 });
       // Half the games open like stories, which carries the copying over to them. 5% games among the
       // stories (--catch-share) keep the copying up while the stories train at the peak rate, 2e-2;
       // the loops they bring into some stories (a game of catch played on and on) the sampler's
       // --no-repeat-ngram stops (bench/RESULTS.md, "Two minutes again").
       const t = await writeCorpusFile(trainPath, { seed, count: stories, catchGames: catchShare });
       const v = await writeCorpusFile(valPath, { seed, count: Math.max(20, Math.round(stories / 20)), start: stories });
-      const steps = flags['steps'] as number, batch = flags['batch'] as number, seq = flags['seq'] as number;
       // Games of catch are about 110 tokens: enough of them that the first steps rarely see a window twice.
       const g = catchSteps > 0 ? await writeCorpusFile(catchPath, { seed: seed + 1, count: Math.ceil((catchSteps * batch * seq) / 50), catchGames: firstShare }) : null;
       log(`corpus: ${t.stories} training ${catchShare ? `documents (${(t.bytes / 1e6).toFixed(1)} MB, ${+(catchShare * 100).toFixed(1)}% games of catch)` : `stories (${(t.bytes / 1e6).toFixed(1)} MB)`}, ${v.stories} validation stories` +
@@ -142,10 +149,7 @@ export const demo: Command = {
         val: valPath,
         tokenizer: `bpe:${flags['vocab']}`,
         ...(g ? { first: { data: catchPath, steps: catchSteps } } : {}),
-        model: {
-          arch: flags['arch'] as 'gpt2' | 'llama', dModel: flags['d-model'] as number, nLayer: flags['n-layer'] as number, nHead: flags['n-head'] as number,
-          tieEmbeddings: !!flags['tie'], unembedInit: flags['unembed-init'] as 'normal' | 'embed', embedInitStd: flags['embed-init-std'] as number, valueOutputInit: flags['value-output-init'] as 'normal' | 'identity',
-        },
+        model,
         train: {
           steps, batchSize: batch, seqLen: seq, lr: flags['lr'] as number,
           warmupSteps, stableSteps: Math.max(0, catchSteps - warmupSteps), ...(flags['catch-lr'] !== undefined ? { stableLr: flags['catch-lr'] as number } : {}), rewarmup: catchSteps > 0 && firstShare === 1, weightDecay: 0.1, gradClip: 1,
