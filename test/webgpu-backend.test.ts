@@ -486,6 +486,32 @@ describe.skipIf(!gpu)('WebGPU backend (vs CPU reference)', () => {
     }
   });
 
+  it('reads: one submit each, small staging buffers reused, concurrent and large reads correct', async () => {
+    await be().sync();
+    const dev = be().device;
+    const create = dev.createBuffer.bind(dev);
+    let made = 0;
+    dev.createBuffer = ((d: GPUBufferDescriptor) => { if (d.usage & GPUBufferUsage.MAP_READ) made++; return create(d); }) as typeof dev.createBuffer;
+    try {
+      const a = be().kernels.fill(3, 1.5, 'f32'), b = be().kernels.fill(5, -2, 'f32');
+      const s0 = be().batcher.submits;
+      expect(Array.from(await be().read(a, 3, 'f32'))).toEqual([1.5, 1.5, 1.5]);
+      expect(be().batcher.submits - s0, 'the copy rides in the pending batch').toBe(1);
+      for (let i = 0; i < 5; i++) expect(Array.from(await be().read(b, 5, 'f32'))).toEqual([-2, -2, -2, -2, -2]);
+      expect(made, 'six small reads, one after another, share one staging buffer').toBeLessThanOrEqual(1);
+      // Two reads in flight at once take two buffers and each gets its own data.
+      const [ra, rb] = await Promise.all([be().read(a, 3, 'f32'), be().read(b, 5, 'f32')]);
+      expect([Array.from(ra), Array.from(rb)]).toEqual([[1.5, 1.5, 1.5], [-2, -2, -2, -2, -2]]);
+      const n = 40000; // 160 KB: above what is kept, made and destroyed per read
+      const big = be().kernels.fill(n, 3, 'f32');
+      const r = await be().read(big, n, 'f32');
+      expect([r.length, r[0], r[n - 1]]).toEqual([n, 3, 3]);
+      be().free(a); be().free(b); be().free(big);
+    } finally {
+      dev.createBuffer = create;
+    }
+  });
+
   it('large 1-D dispatch uses a 2-D grid (more than 65535 workgroups)', async () => {
     const n = 65535 * 256 + 300;
     const f = be().kernels.fill(n, 7, 'i32');

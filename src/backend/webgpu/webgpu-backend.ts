@@ -22,6 +22,7 @@
 import type { Backend, BackendDescription, BackendMemory, DType, HostArray, Kernels } from '../backend.js';
 import { dtypeBytes } from '../backend.js';
 import { CommandBatcher } from './batcher.js';
+import { StagingBuffers } from './staging.js';
 import { acquireDevice, type AcquireOptions, type AcquiredDevice } from './device.js';
 import { DeviceHealth, ERR } from './errors.js';
 import { packHalf, unpackHalf } from './f16.js';
@@ -68,6 +69,8 @@ export class WebGPUBackend implements Backend<GpuStorage> {
   readonly pipelines: PipelineCache;
   readonly batcher: CommandBatcher;
   private readonly uniforms: UniformArena;
+  /** Readback buffers reused across reads (staging.ts). */
+  private readonly staging: StagingBuffers;
   /** Bind groups reused across dispatches (bind-groups.ts). */
   readonly bindGroups: BindGroupCache;
   private readonly health = new DeviceHealth();
@@ -95,6 +98,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.uniforms = new UniformArena(this.device, lim.minUniformBufferOffsetAlignment ?? 256);
     this.pipelines = new PipelineCache(this.device, this.health);
     this.batcher = new CommandBatcher(this.device, this.pool, this.uniforms, this.bindGroups);
+    this.staging = new StagingBuffers(this.device);
     const kernelCtx: KernelContext = {
       pool: this.pool,
       pipes: this.pipelines,
@@ -194,11 +198,11 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     if (bytes > s.bytes) throw new Error(`${ERR} read of ${n} ${dtype} elements from a ${s.bytes}-byte storage`);
     if (n === 0) return dtype === 'i32' ? new Int32Array(0) : new Float32Array(0);
     const copyBytes = Math.ceil(bytes / 4) * 4;
+    // The copy goes in the pending batch, after the kernels that produce s: one submit.
+    const staging = this.staging.take(copyBytes);
+    this.batcher.copy(s.buffer, s.offset, staging, 0, copyBytes);
     this.batcher.flush();
-    const staging = this.device.createBuffer({ size: copyBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(s.buffer, s.offset, staging, 0, copyBytes);
-    this.device.queue.submit([enc.finish()]);
+    let reusable = false;
     try {
       await gpuWait(() => this.unlessLost(staging.mapAsync(GPUMapMode.READ)));
       const range = staging.getMappedRange();
@@ -207,13 +211,16 @@ export class WebGPUBackend implements Backend<GpuStorage> {
       else if (dtype === 'f16') out = unpackHalf(new Uint16Array(range, 0, n), n);
       else out = new Float32Array(range.slice(0, bytes));
       staging.unmap();
+      reusable = true;
       this.health.check();
       return out;
     } catch (e) {
       this.health.check(); // prefer the device's own explanation
       throw e instanceof Error ? new Error(`${ERR} read failed: ${e.message}`) : e;
     } finally {
-      if (!this.destroyed) staging.destroy();
+      if (this.destroyed) { /* the device took its buffers */ }
+      else if (reusable) this.staging.give(staging);
+      else staging.destroy();
     }
   }
 
@@ -268,6 +275,7 @@ export class WebGPUBackend implements Backend<GpuStorage> {
     this.pool.destroyAll();
     this.bindGroups.clear();
     this.uniforms.destroy();
+    this.staging.destroy();
     this.device.destroy();
     // Dropping the Dawn instance lets the Node event loop exit.
     this.instance = null;
