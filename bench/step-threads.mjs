@@ -19,7 +19,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fixedTokens, trainStep } from './lib/train-step.mjs';
+import { trainStep } from './lib/train-step.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -27,7 +27,7 @@ const sg = await import('../dist/index.js');
 const info = await sg.init({ backend: 'webgpu' });
 const be = sg.getBackend();
 const cfg = { arch: 'llama', nHead: 4, seed: 0, vocabSize: 1536, dModel: 64, nLayer: 1, nCtx: 128 };
-const B = 4, T = cfg.nCtx, V = cfg.vocabSize;
+const B = 4;
 console.log(`adapter: ${info.adapter ?? info.backend}`);
 
 // ---- 1. CPU by thread ----
@@ -63,33 +63,8 @@ const hostCpu = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().s
 }
 
 // ---- 2. flush modes ----
-function flushingStep(mode) {
-  const model = new sg.models.GPT(cfg);
-  const params = model.parameters();
-  const opt = new sg.optim.AdamW(params, { lr: 1e-3, weightDecay: 0.1 });
-  const { inputs, targets } = fixedTokens(B, T, V);
-  return async () => {
-    let scale = null;
-    const stats = sg.tidy(() => {
-      const logits = model.forward(sg.tensor(inputs, { shape: [B, T] })); // [B, T, V]
-      if (mode === 'fwd' || mode === 'both') be.flush();
-      const loss = sg.crossEntropy(logits.reshape([B * T, V]), sg.tensor(targets, { shape: [B * T] }));
-      loss.backward();
-      const c = sg.optim.clipScaleOnDevice(params, 1);
-      scale = sg.keep(c.scale);
-      return sg.keep(sg.stack([loss.detach(), c.norm]));
-    });
-    const v = await stats.data();
-    stats.dispose();
-    opt.step({ gradScale: scale });
-    opt.zeroGrad();
-    if (mode === 'adam' || mode === 'both') be.flush();
-    scale.dispose();
-    return v[0];
-  };
-}
 const modes = opt('modes', 'none,fwd,adam,both').split(',');
-const steps = modes.map(flushingStep), times = modes.map(() => []), losses = modes.map(() => []);
+const steps = modes.map((flush) => trainStep(sg, cfg, B, { flush }).step), times = modes.map(() => []), losses = modes.map(() => []);
 for (let i = 0; i < 5; i++) for (const s of steps) await s();
 for (let r = 0; r < Number(opt('rounds', 12)); r++) {
   for (let j = 0; j < modes.length; j++) {

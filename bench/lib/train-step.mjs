@@ -22,9 +22,13 @@ export function fixedTokens(B, T, V, seed = 12345) {
 
 /**
  * A model of `cfg`, its AdamW (lr 1e-3, weight decay 0.1) and an async step function over batch
- * B of cfg.nCtx tokens; the step resolves to the step's loss.
+ * B of cfg.nCtx tokens; the step resolves to the step's loss. `opts.flush` submits parts of the
+ * step early (bench/step-threads.mjs): 'fwd' after the forward, 'adam' right after AdamW is
+ * recorded, 'both'; default 'none' (one submit, at the loss readback, as the trainer does).
  */
-export function trainStep(sg, cfg, B) {
+export function trainStep(sg, cfg, B, opts = {}) {
+  const flush = opts.flush ?? 'none';
+  const be = sg.getBackend();
   const T = cfg.nCtx, V = cfg.vocabSize;
   const model = new sg.models.GPT(cfg);
   const params = model.parameters();
@@ -35,6 +39,7 @@ export function trainStep(sg, cfg, B) {
     let scale = null;
     const stats = sg.tidy(() => {
       const logits = model.forward(sg.tensor(inputs, { shape: [B, T] })); // [B, T, V]
+      if (flush === 'fwd' || flush === 'both') be.flush();
       const loss = sg.crossEntropy(logits.reshape([B * T, V]), sg.tensor(targets, { shape: [B * T] }));
       loss.backward();
       let norm;
@@ -50,6 +55,7 @@ export function trainStep(sg, cfg, B) {
     if (fusedClip) opt.step({ gradScale: scale });
     else opt.step();
     opt.zeroGrad();
+    if (flush === 'adam' || flush === 'both') be.flush();
     scale?.dispose();
     return v[0];
   };

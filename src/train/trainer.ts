@@ -127,6 +127,20 @@ export class NonFiniteLossError extends Error {
 
 const isNode = () => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
+/**
+ * The Trainer's optimizer for `params`: AdamW with weight decay (default 0.1) on matrices and
+ * embeddings only (norm gains and biases exempt unless decayAll) and betas (default 0.9, 0.95).
+ * Shared with `warmUpTrainStep`, whose throwaway step must run the same kernels.
+ */
+export function trainerOptimizer(params: Tensor[], opts: Pick<TrainerOptions, 'lr' | 'weightDecay' | 'decayAll' | 'betas'>): AdamW {
+  return new AdamW(params, {
+    lr: opts.lr ?? 1e-3,
+    weightDecay: opts.weightDecay ?? 0.1,
+    noDecay: opts.decayAll ? [] : decayExempt(params),
+    betas: opts.betas ?? [0.9, 0.95],
+  });
+}
+
 /** Trains a GPT; see the file header for what one step does. */
 export class Trainer {
   readonly model: GPT;
@@ -159,12 +173,7 @@ export class Trainer {
     if (opts.stableLr !== undefined && !(opts.stableLr > 0)) throw new Error(`storygrad: Trainer: stableLr must be positive, got ${opts.stableLr}`);
     this.model = opts.model;
     const params = opts.model.parameters();
-    this.optimizer = new AdamW(params, {
-      lr: this.o.lr,
-      weightDecay: opts.weightDecay ?? 0.1,
-      noDecay: opts.decayAll ? [] : decayExempt(params),
-      betas: opts.betas ?? [0.9, 0.95],
-    });
+    this.optimizer = trainerOptimizer(params, { ...opts, lr: this.o.lr });
     this.metrics = opts.outDir ? new MetricsLog(`${opts.outDir}/metrics.jsonl`) : null;
   }
 

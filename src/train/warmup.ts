@@ -12,12 +12,12 @@
  */
 import { GPT } from '../models/gpt.js';
 import { resolveConfig, type GPTConfig } from '../models/config.js';
-import { AdamW, decayExempt } from '../optim/adamw.js';
 import { clipScaleOnDevice } from '../optim/clip.js';
 import { tidy } from '../memory/scope.js';
 import { getRngState, setRngState, tensor } from '../ops/creation.js';
 import { crossEntropy } from '../ops/nn.js';
 import { getBackend } from '../runtime.js';
+import { trainerOptimizer } from './trainer.js';
 
 /** The step shape of `warmUpTrainStep`. */
 export interface WarmUpOptions {
@@ -47,7 +47,7 @@ export function warmUpTrainStep(config: GPTConfig, opts: WarmUpOptions): void {
   const rng = getRngState();
   const model = new GPT(config);
   const params = model.parameters();
-  const optimizer = new AdamW(params, { lr: 1e-3, weightDecay: 0.1, noDecay: decayExempt(params), betas: [0.9, 0.95] });
+  const optimizer = trainerOptimizer(params, { lr: 1e-3 }); // the Trainer's AdamW: the same kernels
   try {
     const clip = opts.gradClip ?? 1;
     const scale = tidy(() => {
